@@ -1,0 +1,88 @@
+"""The ``prodbench`` command line.
+
+Subcommands live in ``prodbench.commands.<name>`` and are imported only when run,
+so ``prodbench --help`` and light commands never pay for litellm, pandas or
+matplotlib. User mistakes (:class:`~prodbench.errors.UserError`) are printed as
+``file:line: field: message`` without a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import click
+
+from prodbench import __version__
+from prodbench.errors import UserError
+
+# name -> (module under prodbench.commands, one-line help shown by `prodbench --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "Check prompt files against the schema and the repo rules."),
+    "coverage": ("coverage", "Show the task type x difficulty coverage table against targets."),
+    "run": ("run", "Send every prompt to each configured model (cached, resumable)."),
+    "score": ("score", "Score model responses with the scoring plan; write metrics."),
+    "report": ("report", "Write the markdown report and plots."),
+    "diff": ("diff", "Compare two revisions: score deltas, significance, coverage delta."),
+    "comment": ("comment", "Post or update the sticky pull-request comment on GitHub."),
+    "ingest": ("ingest", "Ingest production/pilot logs into the prompt pool (anonymized)."),
+    "anonymize": ("anonymize", "Detect and replace personal data in text or JSONL."),
+    "golden": ("golden", "Freeze or deliberately bump the golden-set lock."),
+    "rotate": ("rotate", "Sample the quarterly rotating slice from the approved pool."),
+    "review": ("review", "Walk pending pool items in the terminal (accept/reject/edit)."),
+    "launch": ("launch", "Record a launched model version's benchmark scores."),
+    "correlate": ("correlate", "Correlate benchmark scores with production user metrics."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"prodbench.commands.{COMMANDS[cmd_name][0]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List subcommands from the static table, without importing them."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"error: {exc}" if not exc.problems else str(exc), err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished rows are saved; re-run to resume.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="prodbench")
+def cli() -> None:
+    """prodbench: a git-native benchmark for LLM applications.
+
+    Prompts live in prompts/ as JSONL, settings in params.yaml, and the pipeline in
+    dvc.yaml (validate -> run -> score -> report). A typical loop:
+
+    \b
+      prodbench validate          # check prompt files
+      dvc repro                   # run, score and report every model
+      prodbench diff --base main  # what a branch changes, as a PR comment
+
+    Run `prodbench COMMAND --help` for details of each command.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="prodbench")
+
+
+if __name__ == "__main__":
+    main()
