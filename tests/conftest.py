@@ -1,0 +1,66 @@
+"""Shared pytest setup: isolate state in temp dirs and never touch the network.
+
+Per-area fixtures live in ``tests/_<area>_helpers.py``; this file only holds what every
+test needs (environment isolation, markers, a copy of the repository to work in).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline and quiet: no price-list download, no telemetry, no analytics.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_TELEMETRY", "False")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+# End-to-end tests commit in temporary repositories; give git an identity there.
+for _key, _value in (("GIT_AUTHOR_NAME", "prodbench tests"), ("GIT_COMMITTER_NAME", "prodbench tests"),
+                     ("GIT_AUTHOR_EMAIL", "tests@prodbench.example"), ("GIT_COMMITTER_EMAIL", "tests@prodbench.example")):
+    os.environ.setdefault(_key, _value)
+os.environ.pop("PRODBENCH_ROOT", None)
+for _secret in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN"):
+    if not os.environ.get("PRODBENCH_LIVE_TESTS"):
+        os.environ.pop(_secret, None)
+
+HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip live-API tests unless opted in, and embedded-model tests without llama_cpp."""
+    live = os.environ.get("PRODBENCH_LIVE_TESTS") == "1"
+    for item in items:
+        if "live" in item.keywords and not live:
+            item.add_marker(pytest.mark.skip(reason="live API test: set PRODBENCH_LIVE_TESTS=1 to run"))
+        if "local_model" in item.keywords and not HAS_LLAMA_CPP:
+            item.add_marker(pytest.mark.skip(reason="embedded model needs the [local] extra (llama-cpp-python)"))
+
+
+REPO_FILES = ("params.yaml", "dvc.yaml", "schemas", "prompts", ".dvcignore")
+
+
+def copy_repo(dest: Path, include: tuple[str, ...] = REPO_FILES) -> Path:
+    """Copy the project's data files (not the package) into ``dest`` and return it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in include:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's params, schemas, prompts and dvc.yaml; cwd is set to it."""
+    root = copy_repo(tmp_path / "project")
+    monkeypatch.chdir(root)
+    return root
