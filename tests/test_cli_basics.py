@@ -20,7 +20,7 @@ def test_help_lists_every_command() -> None:
 
 
 def test_importing_cli_pulls_in_no_heavy_library() -> None:
-    code = "import sys, prodbench.cli; print(','.join(m for m in %r if m in sys.modules))" % (HEAVY_MODULES,)
+    code = f"import sys, prodbench.cli; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
 

@@ -9,6 +9,7 @@ matplotlib. User mistakes (:class:`~prodbench.errors.UserError`) are printed as
 from __future__ import annotations
 
 import importlib
+
 import click
 
 from prodbench import __version__
