@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from llm_server import LLMServer, llm_server  # noqa: F401  (fixture)
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
