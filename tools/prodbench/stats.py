@@ -1,0 +1,251 @@
+"""Statistics used by the score, report and diff stages.
+
+* :func:`bootstrap_ci` - mean with a bootstrap confidence interval (``scipy.stats.bootstrap``,
+  BCa with a percentile fallback), used for every ``STAT`` in ``metrics/scores.json``.
+* :func:`paired_bootstrap` - mean difference of paired scores (head - base) with a bootstrap
+  interval and a sign-flip permutation p-value, used by ``prodbench diff``.
+* :func:`mcnemar` and :func:`sign_test` - exact paired tests for pass/fail and for
+  better/worse counts.
+* :func:`percentiles` - latency percentiles that tolerate empty input.
+
+numpy/scipy are imported inside the functions so that importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULT_RESAMPLES = 2000
+DEFAULT_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a confidence interval.
+
+    Attributes:
+        mean: Sample mean (None for an empty sample).
+        ci_low: Lower bound (None when undefined: fewer than two values).
+        ci_high: Upper bound (None when undefined).
+        n: Sample size.
+    """
+
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        return asdict(self)
+
+
+def _clean(values: Sequence[float | None]) -> list[float]:
+    """Drop None/NaN values and convert the rest to float."""
+    out = []
+    for value in values:
+        if value is None:
+            continue
+        value = float(value)
+        if not math.isnan(value):
+            out.append(value)
+    return out
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def bootstrap_ci(
+    values: Sequence[float | None],
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> Interval:
+    """Mean of ``values`` with a bootstrap confidence interval.
+
+    Uses ``scipy.stats.bootstrap`` with the BCa method, falling back to the percentile
+    method when BCa is undefined (e.g. a sample with a single distinct value besides
+    one outlier). A constant sample gives a zero-width interval; fewer than two values
+    give no interval (``ci_low``/``ci_high`` are None). None/NaN values are ignored.
+
+    Args:
+        values: The per-item scores.
+        confidence: Confidence level, e.g. 0.95.
+        resamples: Number of bootstrap resamples.
+        seed: Seed for the resampling (results are reproducible).
+
+    Returns:
+        An :class:`Interval`.
+    """
+    data = _clean(values)
+    n = len(data)
+    if n == 0:
+        return Interval(None, None, None, 0)
+    mean = sum(data) / n
+    if n == 1:
+        return Interval(_round(mean), None, None, 1)
+    if max(data) - min(data) == 0:
+        return Interval(_round(mean), _round(mean), _round(mean), n)
+
+    import numpy as np
+    from scipy import stats
+
+    sample = np.asarray(data, dtype=float)
+    low = high = float("nan")
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = stats.bootstrap(
+                (sample,),
+                np.mean,
+                n_resamples=resamples,
+                confidence_level=confidence,
+                method=method,
+                vectorized=True,
+                rng=np.random.default_rng(seed),
+            )
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+        if not (math.isnan(low) or math.isnan(high)):
+            break
+    low, high = max(min(low, mean), min(data)), min(max(high, mean), max(data))
+    return Interval(_round(mean), _round(low), _round(high), n)
+
+
+def paired_bootstrap(
+    a: Sequence[float],
+    b: Sequence[float],
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Compare paired scores: mean of ``b - a`` with a CI and a two-sided p-value.
+
+    ``a`` is the baseline (e.g. the base revision) and ``b`` the candidate (head), item
+    by item. Pairs where either side is None/NaN are dropped. The interval is the
+    bootstrap interval of the mean difference (:func:`bootstrap_ci`); the p-value is a
+    sign-flip permutation test of "mean difference = 0" (exact for up to 16 non-zero
+    differences, Monte Carlo with ``resamples`` draws otherwise).
+
+    Args:
+        a: Baseline scores.
+        b: Candidate scores, same length and order as ``a``.
+        confidence: Confidence level of the interval.
+        resamples: Bootstrap / permutation draws.
+        seed: Random seed.
+
+    Returns:
+        ``{"mean_a", "mean_b", "mean_diff", "ci_low", "ci_high", "p_value", "n"}``.
+
+    Raises:
+        ValueError: ``a`` and ``b`` differ in length.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired samples differ in length: {len(a)} != {len(b)}")
+    pairs = [
+        (float(x), float(y))
+        for x, y in zip(a, b, strict=True)
+        if x is not None and y is not None and not math.isnan(float(x)) and not math.isnan(float(y))
+    ]
+    n = len(pairs)
+    if n == 0:
+        return {"mean_a": None, "mean_b": None, "mean_diff": None, "ci_low": None, "ci_high": None,
+                "p_value": None, "n": 0}
+    diffs = [y - x for x, y in pairs]
+    interval = bootstrap_ci(diffs, confidence=confidence, resamples=resamples, seed=seed)
+    return {
+        "mean_a": _round(sum(x for x, _ in pairs) / n),
+        "mean_b": _round(sum(y for _, y in pairs) / n),
+        "mean_diff": interval.mean,
+        "ci_low": interval.ci_low,
+        "ci_high": interval.ci_high,
+        "p_value": sign_flip_p_value(diffs, resamples=max(resamples, 1000), seed=seed),
+        "n": n,
+    }
+
+
+def sign_flip_p_value(diffs: Sequence[float], resamples: int = 10000, seed: int = 0) -> float:
+    """Two-sided p-value of a paired sign-flip permutation test on ``mean(diffs) == 0``.
+
+    Exact (all sign patterns) when there are at most 16 non-zero differences.
+    """
+    import itertools
+
+    import numpy as np
+
+    nonzero = np.asarray([d for d in diffs if d != 0], dtype=float)
+    if nonzero.size == 0:
+        return 1.0
+    observed = abs(nonzero.mean())
+    if nonzero.size <= 16:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=nonzero.size)))
+    else:
+        rng = np.random.default_rng(seed)
+        signs = rng.choice((1.0, -1.0), size=(resamples, nonzero.size))
+    means = np.abs((signs * nonzero).mean(axis=1))
+    extreme = int(np.sum(means >= observed - 1e-12))
+    if nonzero.size <= 16:
+        return min(1.0, extreme / len(signs))
+    return min(1.0, (extreme + 1) / (len(signs) + 1))
+
+
+def mcnemar(a_passed: Sequence[bool], b_passed: Sequence[bool]) -> dict[str, Any]:
+    """Exact McNemar test for paired pass/fail outcomes.
+
+    Args:
+        a_passed: Baseline pass flags.
+        b_passed: Candidate pass flags, same items in the same order.
+
+    Returns:
+        ``{"fixed", "broken", "n", "p_value"}``: ``fixed`` counts items failing in ``a``
+        and passing in ``b``; ``broken`` the opposite; ``p_value`` is the exact two-sided
+        binomial p-value on the discordant pairs (1.0 when there are none).
+    """
+    if len(a_passed) != len(b_passed):
+        raise ValueError(f"paired samples differ in length: {len(a_passed)} != {len(b_passed)}")
+    fixed = sum(1 for x, y in zip(a_passed, b_passed, strict=True) if not x and y)
+    broken = sum(1 for x, y in zip(a_passed, b_passed, strict=True) if x and not y)
+    return {"fixed": fixed, "broken": broken, "n": len(a_passed), "p_value": _binom_two_sided(fixed, broken)}
+
+
+def sign_test(a: Sequence[float], b: Sequence[float]) -> dict[str, Any]:
+    """Exact sign test for paired scores (ties dropped).
+
+    Returns:
+        ``{"better", "worse", "ties", "p_value"}`` where ``better`` counts items with
+        ``b > a``.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired samples differ in length: {len(a)} != {len(b)}")
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    better = sum(1 for x, y in pairs if y > x)
+    worse = sum(1 for x, y in pairs if y < x)
+    return {"better": better, "worse": worse, "ties": len(pairs) - better - worse,
+            "p_value": _binom_two_sided(better, worse)}
+
+
+def _binom_two_sided(k1: int, k2: int) -> float:
+    """Exact two-sided binomial test p-value of k1 vs k2 successes under p=0.5."""
+    total = k1 + k2
+    if total == 0:
+        return 1.0
+    from scipy import stats
+
+    return float(stats.binomtest(k1, total, 0.5).pvalue)
+
+
+def percentiles(values: Sequence[float | None], qs: Sequence[int] = (50, 90, 99)) -> dict[str, float | None]:
+    """Percentiles (linear interpolation) of the non-None values, keyed ``p50`` etc.
+
+    Returns None for every percentile when there are no values.
+    """
+    data = _clean(values)
+    if not data:
+        return {f"p{q}": None for q in qs}
+    import numpy as np
+
+    return {f"p{q}": _round(float(np.percentile(data, q))) for q in qs}
