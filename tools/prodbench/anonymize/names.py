@@ -1,0 +1,172 @@
+"""Person-name and location detection from lexicons plus context cues.
+
+A run of capitalised words is a person name when it contains a known first name (or a
+title such as "Dr." precedes it, or a cue such as "my name is" / "Dear" / "Regards,"
+introduces it). Lower-case chat text ("hi im john smith") is covered by the cues plus
+the lexicon. A run that matches the gazetteer is a location unless a person cue says
+otherwise. Common English words are only taken as names in a clear context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from prodbench.anonymize.lexicon import Lexicon, _norm, load_lexicon
+from prodbench.anonymize.types import LOCATION, PERSON, Finding
+
+TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle",
+          "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora"}
+PERSON_CUES = (
+    "my name is", "my name's", "name is", "name:", "i am", "i'm", "im", "this is", "call me", "dear",
+    "hi", "hello", "hey", "thanks", "thank you", "regards", "sincerely", "cheers", "best", "contact",
+    "ask", "called", "named", "customer", "client", "colleague", "manager", "boss", "wife", "husband",
+    "son", "daughter", "mother", "father", "brother", "sister", "friend", "partner", "cc", "from", "by",
+    "with", "for", "to", "signed", "attn", "attention", "user", "employee", "tenant", "patient",
+    "assigned to", "owner", "accountant", "cfo", "ceo", "spoke with", "talked to", "per",
+)
+LOCATION_CUES = ("in", "at", "near", "from", "to", "live in", "based in", "located in", "moved to",
+                 "office in", "city of", "visit", "visiting", "around", "outside", "downtown")
+_CUE_RE = re.compile(
+    r"(?i)(?:^|[\s,(\"'])(" + "|".join(sorted(map(re.escape, PERSON_CUES), key=len, reverse=True))
+    + r")[\s,:]*$"
+)
+_LOC_CUE_RE = re.compile(
+    r"(?i)(?:^|[\s,(])(" + "|".join(sorted(map(re.escape, LOCATION_CUES), key=len, reverse=True)) + r")\s+$"
+)
+# cues strong enough to take an unknown capitalised word (or a lower-case known name) as a name
+STRONG_CUES = {"my name is", "my name's", "name is", "name:", "call me", "dear", "regards", "sincerely",
+               "signed", "attn", "attention", "named", "called", "spoke with", "talked to", "cheers",
+               "i'm", "i am", "im", "this is", "hi", "hello", "hey", "thanks", "thank you"}
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“‘(*-":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n:;"
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+
+
+def _strip_possessive(text: str, start: int, end: int) -> int:
+    word = text[start:end]
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix):
+            return end - 2
+    return end
+
+
+def _joinable(text: str, start: int, end: int, next_start: int) -> bool:
+    """Two tokens belong to one name run if only a space (or an initial's dot) separates them."""
+    gap = text[end:next_start]
+    return gap == " " or (gap == ". " and end - start == 1)
+
+
+def _extends_run(word: str, lex: Lexicon, loose: bool) -> bool:
+    """Whether ``word`` continues a name run (capitalised name part, initial, or known name)."""
+    low = _norm(word)
+    if word[:1].isupper() and (low not in lex.common_words or low in lex.last_names):
+        return True
+    if len(word) == 1 and word.isupper():  # middle initial
+        return True
+    return loose and (low in lex.last_names or low in lex.first_names) and low not in lex.common_words
+
+
+def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Finding]:
+    """Yield PERSON and LOCATION findings for ``text``."""
+    lex = lex or load_lexicon()
+    toks = _tokens(text)
+    i = 0
+    n = len(toks)
+    while i < n:
+        start, end, word = toks[i]
+        low = _norm(word.rstrip("'’s") if word.endswith(("'s", "’s")) else word)
+        before = text[max(0, start - 30): start]
+        cue_m = _CUE_RE.search(before)
+        cue = cue_m.group(1).lower() if cue_m else None
+        prev_title = i > 0 and _norm(toks[i - 1][2]) in TITLES and text[toks[i - 1][1]: start].strip() in ("", ".")
+        cap = word[:1].isupper()
+
+        # collect a run of following capitalised tokens (or lexicon names after a strong cue)
+        run = [i]
+        j = i + 1
+        while j < n and len(run) < 4 and _joinable(text, toks[j - 1][0], toks[j - 1][1], toks[j][0]):
+            if not _extends_run(toks[j][2], lex, loose=not cap or cue in STRONG_CUES):
+                break
+            run.append(j)
+            j += 1
+        # a run of one-letter tokens or a trailing initial is not useful
+        while len(run) > 1 and len(toks[run[-1]][2]) == 1:
+            run.pop()
+        words = [_norm(toks[k][2]) for k in run]
+        run_start, run_end = toks[run[0]][0], _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
+
+        is_first = low in lex.first_names
+        is_last = low in lex.last_names
+        common = low in lex.common_words
+        place_hit = _place_match(text, toks, i, lex)
+        initial = _sentence_initial(text, start)
+
+        person = False
+        score = 0.6
+        place_only = bool(place_hit) and place_hit >= run[-1] + 1 and cue not in STRONG_CUES
+        if place_only and not prev_title:
+            pass
+        elif prev_title and cap:
+            person, score = True, 0.9
+        elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)):
+            person, score = True, 0.85 if len(run) > 1 else 0.65
+        elif cap and len(run) > 1 and is_last and words[-1] in lex.last_names and not place_hit:
+            person, score = True, 0.6
+        elif cap and cue in STRONG_CUES and not common and not place_hit:
+            person, score = True, 0.7
+        elif cap and is_last and not common and not place_hit and not initial:
+            person, score = True, 0.5
+        elif not cap and cue in STRONG_CUES and is_first and not common:
+            person, score = True, 0.7
+        elif cap and len(run) > 1 and any(w in lex.first_names for w in words[1:2]) and words[-1] in lex.last_names \
+                and not common:
+            person, score = True, 0.6
+
+        if person:
+            if not cap:
+                # lower-case: keep only lexicon names in the run
+                keep = [k for k in run if _norm(toks[k][2]) in lex.first_names | lex.last_names]
+                run = run[: len(keep)] or [i]
+                run_end = _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
+            if prev_title:
+                run_start = toks[i - 1][0]
+            yield Finding(run_start, run_end, PERSON, score, "names")
+            i = run[-1] + 1
+            continue
+        if place_hit and (cap or _LOC_CUE_RE.search(before)):
+            k_end = place_hit
+            loc_cue = bool(_LOC_CUE_RE.search(before))
+            if not (initial and common) and (cap or loc_cue):
+                yield Finding(start, _strip_possessive(text, toks[k_end - 1][0], toks[k_end - 1][1]),
+                              LOCATION, 0.8 if loc_cue else 0.6, "gazetteer")
+                i = k_end
+                continue
+        i += 1
+
+
+def _place_match(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> int:
+    """Token index one past the longest gazetteer match starting at ``i`` (0 if none)."""
+    if not toks[i][2][:1].isupper():
+        return 0
+    best = 0
+    words: list[str] = []
+    for k in range(i, min(len(toks), i + lex.max_place_words)):
+        if k > i and text[toks[k - 1][1]: toks[k][0]] not in (" ", "-"):
+            break
+        w = toks[k][2]
+        if w.endswith(("'s", "’s")):
+            w = w[:-2]
+        words.append(_norm(w))
+        if " ".join(words) in lex.places:
+            best = k + 1
+    return best
