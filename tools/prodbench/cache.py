@@ -1,0 +1,124 @@
+"""Per-turn response cache, content-addressed and append-only.
+
+Layout: ``cache/responses/<model>/<writer>.jsonl`` where each line is
+``{"key": <hash>, "response": {...}}``. ``<writer>`` is ``responses`` for a normal run
+and ``responses.shard-I-of-N`` for a shard, so shard caches from different CI jobs merge
+by copying their files into one directory (no file is written by two jobs).
+
+Why an append-only log rather than one file per entry: a run of 1,000 prompts would
+otherwise create (and DVC would hash) 1,000 tiny files, and an fsync per file costs
+~4 ms here. Every entry is appended with a single ``write()`` and flushed as soon as
+its call finishes, so Ctrl-C or a killed process loses nothing (the data is in the OS);
+the file is fsynced when the run ends. A torn last line (power loss mid-write) is skipped
+on load. Only successful responses are stored: errors are never cached.
+
+The key is :func:`cache_key` of (model config hash, messages up to the turn, generation
+parameters), so any edit of a prompt or of any field of the model config misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+DEFAULT_WRITER = "responses"
+
+
+def cache_key(config_hash: str, messages: list[dict[str, Any]], gen_params: dict[str, Any]) -> str:
+    """Content address of one generated turn.
+
+    Args:
+        config_hash: Hash of the whole model config (see ``run_config.config_hash``).
+        messages: The messages sent for this turn (system prompt and earlier turns included).
+        gen_params: Generation parameters actually sent (temperature, max_tokens, ...).
+
+    Returns:
+        A 32-hex-digit SHA-256 prefix.
+    """
+    payload = {"config": config_hash, "messages": messages, "params": gen_params}
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+class ResponseCache:
+    """Read all cache logs of one model directory; append new entries to one writer file.
+
+    Args:
+        directory: ``cache/responses/<model>``.
+        writer: File stem new entries go to (``responses`` or ``responses.shard-I-of-N``).
+        read: Load existing entries (False for ``--no-cache``/``--refresh``).
+        write: Append new entries (False for ``--no-cache``).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], writer: str = DEFAULT_WRITER, *,
+                 read: bool = True, write: bool = True) -> None:
+        self.directory = Path(directory)
+        self.writer_path = self.directory / f"{writer}.jsonl"
+        self.read_enabled = read
+        self.write_enabled = write
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._handle: Any = None
+        self.appended = 0
+        if read:
+            self._load()
+
+    def _load(self) -> None:
+        if not self.directory.is_dir():
+            return
+        for path in sorted(self.directory.glob("*.jsonl")):
+            with open(path, "rb") as handle:
+                data = handle.read()
+            for line in data.split(b"\n"):
+                if not line.strip():
+                    continue
+                try:
+                    entry = orjson.loads(line)
+                    self._entries[entry["key"]] = entry["response"]
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    continue  # a torn line left by a crash mid-write
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The cached response for ``key``, or None (always None when reading is off)."""
+        if not self.read_enabled:
+            return None
+        return self._entries.get(key)
+
+    def put(self, key: str, response: dict[str, Any]) -> None:
+        """Store a successful response and append it to the log (flushed, not fsynced)."""
+        self._entries[key] = response
+        if not self.write_enabled:
+            return
+        if self._handle is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._repair_tail()
+            self._handle = open(self.writer_path, "ab")  # noqa: SIM115 - kept open for the run
+        self._handle.write(orjson.dumps({"key": key, "response": response}, option=orjson.OPT_SORT_KEYS) + b"\n")
+        self._handle.flush()
+        self.appended += 1
+
+    def _repair_tail(self) -> None:
+        """Terminate a torn last line so the next entry starts on a line of its own."""
+        if self.writer_path.is_file() and self.writer_path.stat().st_size:
+            with open(self.writer_path, "rb+") as handle:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    handle.write(b"\n")
+
+    def sync(self) -> None:
+        """fsync the writer file (called periodically and at the end of a run)."""
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        """fsync and close the writer file."""
+        if self._handle is not None:
+            self.sync()
+            self._handle.close()
+            self._handle = None

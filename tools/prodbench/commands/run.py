@@ -1,0 +1,86 @@
+"""``prodbench run``: send every prompt to each configured model (cached, resumable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from prodbench.commands._common import load_context
+from prodbench.errors import UserError
+
+
+def _select_models(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    models = params.get("models") or {}
+    unknown = [n for n in names if n not in models]
+    if unknown:
+        raise UserError(f"unknown model(s) {', '.join(unknown)}; params.yaml defines: {', '.join(sorted(models))}",
+                        exit_code=2)
+    return {n: models[n] for n in (names or tuple(models))}
+
+
+@click.command("run")
+@click.option("--model", "-m", "models", multiple=True, metavar="NAME",
+              help="Model name from params.yaml (repeatable; default: every model).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
+@click.option("--refresh", is_flag=True, help="Ignore cached responses, call again and store the new ones.")
+@click.option("--shard", metavar="I/N", help="Run only shard I of N (deterministic split by prompt id).")
+@click.option("--merge", is_flag=True, help="Merge results/run/<model>.shard-I-of-N.jsonl files into <model>.jsonl.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal).")
+def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str | None, merge: bool,
+            progress: bool | None) -> None:
+    """Send every prompt (golden + current rotating slice) to each model through litellm.
+
+    Writes results/run/<model>.jsonl (one row per prompt, sorted by id). Responses are
+    cached per turn in cache/responses/<model>/, so an untouched re-run makes no call and
+    editing k prompts makes k calls per model. An interrupted run resumes where it stopped.
+
+    \b
+    Scale-out: each CI job runs `prodbench run --shard I/N` and uploads
+    results/run/<model>.shard-I-of-N.jsonl plus cache/responses/<model>/;
+    a final job puts them together and runs `prodbench run --merge`.
+    """
+    from prodbench.fsutil import write_jsonl
+    from prodbench.run_config import parse_shard, preflight
+    from prodbench.runner import RunStats, build_records, merge_shards, run_model, shard_suffix
+
+    project, params = load_context()
+    selected = _select_models(params, models)
+    results_dir = project.results_dir / "run"
+    if merge:
+        if shard:
+            raise UserError("--merge and --shard cannot be combined", exit_code=2)
+        expected = {r["id"] for r in build_records(project, params)}
+        for name in selected:
+            rows = merge_shards(results_dir, name, expected)
+            write_jsonl(results_dir / f"{name}.jsonl", rows)
+            for path in results_dir.glob(f"{name}.shard-*-of-*.jsonl"):
+                path.unlink()
+            click.echo(f"merged {name}: {len(rows)} rows -> {project.rel(results_dir / f'{name}.jsonl')}", err=True)
+        return
+    shard_spec = parse_shard(shard)
+    for name, cfg in selected.items():  # fail fast: every model checked before any call
+        preflight(name, cfg)
+    records = build_records(project, params, shard_spec)
+    suffix = shard_suffix(shard_spec)
+    over: list[str] = []
+    max_failed = float((params.get("run") or {}).get("max_failed_share", 0.05))
+    for name, cfg in selected.items():
+        stats = RunStats(name)
+        journal = project.cache_dir / "journal" / f"{name}{suffix}.jsonl"
+        rows = run_model(
+            records, name, cfg, params.get("run"), project.cache_dir / "responses",
+            use_cache=not no_cache, refresh=refresh, show_progress=progress, journal_path=journal,
+            cache_writer=f"responses{suffix}", stats=stats,
+        )
+        write_jsonl(results_dir / f"{name}{suffix}.jsonl", rows)
+        journal.unlink(missing_ok=True)
+        click.echo(f"run {stats.summary()}", err=True)
+        if rows and stats.failed / len(rows) > max_failed:
+            kinds = ", ".join(f"{k}: {v}" for k, v in sorted(stats.errors.items()))
+            over.append(f"{name}: {stats.failed}/{len(rows)} rows failed ({kinds})")
+    if over:
+        raise UserError(
+            "failed rows exceed run.max_failed_share "
+            f"({max_failed:.0%}); the rows are saved with their errors:\n  " + "\n  ".join(over)
+        )

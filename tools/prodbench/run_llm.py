@@ -1,0 +1,188 @@
+"""The litellm call path of the run stage: setup, one call with retries, error records.
+
+litellm is imported lazily (:func:`litellm_module`) with its price list read locally
+(``LITELLM_LOCAL_MODEL_COST_MAP=True``, no download) and with the per-call work the run
+stage does not need switched off (see ``docs/run.md`` for the profile behind each knob).
+Retries are ours, not litellm's: exponential backoff with jitter on 429, 5xx, timeouts,
+connection errors and malformed responses, honouring ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_LITELLM: Any = None
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+RETRY_TYPES = {
+    "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
+    "Timeout", "APITimeoutError", "TimeoutError", "BadGatewayError", "JSONDecodeError", "APIError",
+}
+
+
+def litellm_module() -> Any:
+    """Import and configure litellm once (offline price list, quiet, lean per-call path)."""
+    global _LITELLM
+    if _LITELLM is not None:
+        return _LITELLM
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    litellm.set_verbose = False
+    litellm.turn_off_message_logging = True
+    litellm.num_retries = 0
+    from prodbench.providers import register
+
+    register(litellm)
+    _LITELLM = litellm
+    return litellm
+
+
+@dataclass
+class CallOutcome:
+    """Result of one generated turn after retries.
+
+    Attributes:
+        response: ``{"content", "finish_reason", "usage", "cost_usd"}`` on success.
+        error: ``{"type", "message", "status"}`` when every attempt failed.
+        attempts: Calls made (1 + retries).
+        latency_s: Wall time of the successful (or last) attempt.
+    """
+
+    response: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    attempts: int = 0
+    latency_s: float = 0.0
+    retries: list[str] = field(default_factory=list)
+
+
+def error_record(exc: BaseException) -> dict[str, Any]:
+    """``{"type", "message", "status"}`` for an exception (message trimmed, no secrets)."""
+    status = getattr(exc, "status_code", None)
+    if not isinstance(status, int):
+        status = None
+    message = " ".join(str(exc).split())[:500] or type(exc).__name__
+    return {"type": type(exc).__name__, "message": _redact(message), "status": status}
+
+
+def _redact(text: str) -> str:
+    """Remove API key values (from any *_KEY/*_TOKEN env var) from a message."""
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and (name.endswith("_KEY") or name.endswith("_TOKEN")) and value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for rate limits, 5xx, timeouts, connection errors and malformed responses."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and status in RETRY_STATUS:
+        return True
+    if isinstance(status, int) and 400 <= status < 500:
+        return False
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & RETRY_TYPES) or isinstance(exc, (asyncio.TimeoutError, ConnectionError))
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """Seconds from a ``Retry-After`` header on the error, if any."""
+    candidates = []
+    response = getattr(exc, "response", None)
+    if response is not None:
+        candidates.append(getattr(response, "headers", None))
+    candidates.append(getattr(exc, "litellm_response_headers", None))
+    candidates.append(getattr(exc, "headers", None))
+    for headers in candidates:
+        if not headers:
+            continue
+        try:
+            value = headers.get("retry-after") or headers.get("Retry-After")
+        except AttributeError:
+            continue
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def backoff_delay(attempt: int, settings: dict[str, Any], retry_after: float | None) -> float:
+    """Delay before retry ``attempt`` (1-based): Retry-After if given, else capped exponential with jitter."""
+    cap = float(settings["backoff_max_s"])
+    if retry_after is not None:
+        return min(cap, retry_after) * (1.0 + 0.1 * random.random())
+    base = float(settings["backoff_base_s"]) * (2 ** (attempt - 1))
+    return min(cap, base) * (0.5 + random.random())
+
+
+def parse_response(response: Any) -> dict[str, Any]:
+    """Pull content, finish reason, usage and cost out of a litellm ModelResponse."""
+    choice = response.choices[0]
+    message = choice.message
+    usage = getattr(response, "usage", None)
+    usage_dict = None
+    if usage is not None:
+        usage_dict = {
+            "prompt_tokens": getattr(usage, "prompt_tokens", None),
+            "completion_tokens": getattr(usage, "completion_tokens", None),
+            "total_tokens": getattr(usage, "total_tokens", None),
+        }
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
+    return {
+        "content": message.content if message.content is not None else "",
+        "finish_reason": choice.finish_reason,
+        "usage": usage_dict,
+        "cost_usd": float(cost) if isinstance(cost, (int, float)) and cost else None,
+    }
+
+
+async def call_with_retries(
+    call: Callable[[], Awaitable[Any]],
+    settings: dict[str, Any],
+    on_retry: Callable[[str], None] | None = None,
+) -> CallOutcome:
+    """Run ``call`` with a per-call timeout and retries.
+
+    Args:
+        call: Zero-argument coroutine factory performing one completion.
+        settings: Run settings (timeout_s, max_retries, backoff_base_s, backoff_max_s).
+        on_retry: Called with the error type before each retry (progress counters).
+
+    Returns:
+        A :class:`CallOutcome`; never raises for model/API errors.
+    """
+    outcome = CallOutcome()
+    timeout = float(settings["timeout_s"])
+    max_retries = int(settings["max_retries"])
+    while True:
+        outcome.attempts += 1
+        start = time.perf_counter()
+        try:
+            # litellm gets the same timeout; this guard also covers a provider that ignores it.
+            response = await asyncio.wait_for(call(), timeout + 5.0)
+            outcome.latency_s = time.perf_counter() - start
+            outcome.response = parse_response(response)
+            outcome.error = None
+            return outcome
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every provider error becomes a record
+            outcome.latency_s = time.perf_counter() - start
+            outcome.error = error_record(exc)
+            if outcome.attempts > max_retries or not is_retryable(exc):
+                return outcome
+            outcome.retries.append(outcome.error["type"])
+            if on_retry is not None:
+                on_retry(outcome.error["type"])
+            await asyncio.sleep(backoff_delay(outcome.attempts, settings, retry_after_s(exc)))
