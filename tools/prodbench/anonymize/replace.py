@@ -81,7 +81,8 @@ class Anonymizer:
         self.engine = engine
         self.allowlist = allowlist
         self.salt = salt
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # cumulative over all records
+        self.record_counts: Counter[str] = Counter()  # since the last reset()
         self._map: dict[tuple[str, str], str] = {}
         self._per_type: Counter[str] = Counter()
 
@@ -89,7 +90,7 @@ class Anonymizer:
         """Forget the mapping (start a new record)."""
         self._map.clear()
         self._per_type.clear()
-        self.counts = Counter()
+        self.record_counts = Counter()
 
     def _replacement(self, kind: str, value: str) -> str:
         key = (kind, value.casefold().strip())
@@ -112,6 +113,7 @@ class Anonymizer:
             out.append(text[pos: f.start])
             out.append(self._replacement(f.type, text[f.start: f.end]))
             self.counts[f.type] += 1
+            self.record_counts[f.type] += 1
             pos = f.end
         out.append(text[pos:])
         return "".join(out)
