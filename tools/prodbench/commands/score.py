@@ -1,0 +1,91 @@
+"""``prodbench score``: score run results with the scoring plan and write metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from prodbench.commands._common import load_context
+from prodbench.errors import Problem, UserError
+from prodbench.fsutil import read_jsonl, write_json, write_jsonl
+from prodbench.project import Project
+from prodbench.prompts import GOLDEN, ROTATING, load_prompts
+
+
+def load_run_results(project: Project, params: dict[str, Any], results_dir: Path,
+                     models: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Read ``results/run/<model>.jsonl`` for every configured model (or just ``models``).
+
+    Raises:
+        UserError: A model has no results file (run it first) or a file is malformed.
+    """
+    configured = list((params.get("models") or {}).keys())
+    unknown = [m for m in models if m not in configured]
+    if unknown:
+        raise UserError(f"unknown model {unknown[0]!r}; configured models: {', '.join(configured)}", exit_code=2)
+    rows: list[dict[str, Any]] = []
+    missing = []
+    for name in models or tuple(configured):
+        path = results_dir / f"{name}.jsonl"
+        if not path.is_file():
+            missing.append(name)
+            continue
+        try:
+            for row in read_jsonl(path):
+                row.setdefault("model", name)
+                rows.append(row)
+        except ValueError as exc:
+            raise UserError("", [Problem(project.rel(path), 0, "", f"malformed results file: {exc}")]) from None
+    if missing:
+        raise UserError(
+            f"no run results for {', '.join(missing)} in {project.rel(results_dir)}; "
+            f"run `prodbench run --model {missing[0]}` (or `dvc repro`) first"
+        )
+    return rows
+
+
+def print_summary(metrics: dict[str, Any]) -> None:
+    """Print one line per model: mean score with CI, pass rate, n and errors."""
+    for name, data in metrics["models"].items():
+        stat = data["overall"]
+        if stat["mean"] is None:
+            click.echo(f"{name}: no scored rows ({data['errors']} run errors)")
+            continue
+        ci = f" [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]" if stat["ci_low"] is not None else ""
+        click.echo(f"{name}: score {stat['mean']:.3f}{ci}  pass {stat['pass_rate']:.0%}  n={stat['n']}"
+                   f"  run errors={data['errors']}  scoring errors={data['score_errors']}")
+
+
+@click.command("score")
+@click.option("--model", "models", multiple=True, help="Score only this model (repeatable; default: all).")
+@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of run results (default: results/run).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Per-row scores (default: results/scores.jsonl).")
+@click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Metrics document (default: metrics/scores.json).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the judge cache (cache/judge).")
+def command(models: tuple[str, ...], results_dir: Path | None, output: Path | None, metrics_path: Path | None,
+            no_cache: bool) -> None:
+    """Score model responses with the scoring plan in params.yaml (score.plan + each prompt's checks).
+
+    Reads results/run/<model>.jsonl and the golden + current rotating prompts; writes
+    results/scores.jsonl (one row per model and prompt) and metrics/scores.json (per model:
+    overall, golden, rotating, by task type and difficulty, with 95% bootstrap intervals).
+    """
+    from prodbench.scoring import score_results, summarize
+
+    project, params = load_context()
+    records = load_prompts(project, params, (GOLDEN, ROTATING))
+    run_rows = load_run_results(project, params, results_dir or project.results_dir / "run", models)
+    rows = score_results(
+        records, run_rows, params,
+        cache_dir=None if no_cache else project.cache_dir / "judge",
+        rubric_dirs=[project.root / "rubrics"],
+    )
+    metrics = summarize(rows, run_rows, params)
+    write_jsonl(output or project.results_dir / "scores.jsonl", rows)
+    write_json(metrics_path or project.metrics_dir / "scores.json", metrics)
+    print_summary(metrics)
