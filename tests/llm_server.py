@@ -9,7 +9,7 @@ Features:
       ``"Answer to: <last user message>"``); a dict may set ``content``,
       ``finish_reason`` and ``usage``;
     * counters: ``total_calls``, ``calls_by_prompt`` (keyed by the last user message),
-      ``requests`` (every parsed request body, in arrival order);
+      ``requests`` (every parsed request body, in arrival order), ``request_times``;
     * configurable latency (seconds, per request);
     * failure injection with :meth:`LLMServer.fail`: ``"429"`` (with ``Retry-After``),
       ``"500"``, ``"hang"`` (never answers; the client must time out), ``"malformed"``
@@ -103,6 +103,7 @@ class _State:
     total_calls: int = 0
     calls_by_prompt: Counter = field(default_factory=Counter)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)
     faults_served: Counter = field(default_factory=Counter)
 
 
@@ -163,6 +164,11 @@ class LLMServer:
     def requests(self) -> list[dict[str, Any]]:
         """Parsed request bodies in arrival order."""
         return self._state.requests
+
+    @property
+    def request_times(self) -> list[float]:
+        """``time.monotonic()`` at the arrival of each chat request, in order."""
+        return self._state.request_times
 
     @property
     def faults_served(self) -> Counter:
@@ -296,11 +302,11 @@ class LLMServer:
 
     async def _dispatch(self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; return False to close the connection."""
-        if method == "GET" and path.endswith("/models"):
+        if method == "GET" and path in ("/v1/models", "/models"):
             self._send(writer, "200 OK", b'{"object": "list", "data": [{"id": "test-model", "object": "model"}]}')
             await writer.drain()
             return True
-        if method != "POST" or not path.endswith("/chat/completions"):
+        if method != "POST" or path not in ("/v1/chat/completions", "/chat/completions"):
             self._send(writer, "404 Not Found", b'{"error": {"message": "not found", "type": "not_found"}}')
             await writer.drain()
             return True
@@ -314,6 +320,7 @@ class LLMServer:
             state = self._state
             state.total_calls += 1
             state.calls_by_prompt[last_user_message(body)] += 1
+            state.request_times.append(time.monotonic())
             if self.record_requests:
                 state.requests.append(body)
             rule = next((r for r in self._rules if r.applies(body)), None)
@@ -325,7 +332,13 @@ class LLMServer:
             await asyncio.sleep(latency)
         if rule is not None:
             return await self._serve_fault(rule, writer)
-        answer = self.responder(body)
+        try:
+            answer = self.responder(body)
+        except Exception as exc:  # a broken responder is a 500, not a dead connection
+            error = {"error": {"message": f"responder failed: {exc!r}", "type": "server_error"}}
+            self._send(writer, "500 Internal Server Error", json.dumps(error).encode("utf-8"))
+            await writer.drain()
+            return True
         if isinstance(answer, str):
             answer = {"content": answer}
         content = answer.get("content", "")
