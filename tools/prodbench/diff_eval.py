@@ -1,0 +1,153 @@
+"""Evaluate one revision's prompts and models on the shared response cache.
+
+Each revision (base, head) is run through :func:`prodbench.runner.run_model` with the
+working tree's ``cache/responses``: rows the other side already produced are cache
+hits, so only rows neither side has cached are called. ``cached_only`` (fork pull
+requests without API keys) never calls a model: rows without a cached response are
+reported as not evaluated instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prodbench.diff_git import Revision
+from prodbench.errors import UserError
+from prodbench.params import load_params
+from prodbench.project import Project
+from prodbench.prompts import content_hash, load_prompts
+
+
+@dataclass
+class RevisionData:
+    """A revision's benchmark definition.
+
+    Attributes:
+        revision: Where it came from.
+        params: Its validated params.yaml.
+        records: Its golden + current rotating prompt records.
+        golden_lock: Text of ``prompts/golden.lock`` (None if absent).
+    """
+
+    revision: Revision
+    params: dict[str, Any]
+    records: list[dict[str, Any]]
+    golden_lock: str | None
+
+
+@dataclass
+class ModelEval:
+    """One model's results on one revision.
+
+    Attributes:
+        config: The model config at that revision.
+        runs: Run rows by id.
+        scores: Score rows by id.
+        unevaluated: ``{"id", "reason"}`` for rows without a usable score.
+    """
+
+    config: dict[str, Any]
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unevaluated: list[dict[str, str]] = field(default_factory=list)
+
+
+def load_revision(revision: Revision) -> RevisionData:
+    """Load params and prompts of a materialised revision.
+
+    Raises:
+        UserError: The revision's params.yaml or prompt files are invalid (named by revision).
+    """
+    project = Project(revision.root)
+    try:
+        params = load_params(project)
+        records = load_prompts(project, params)
+    except UserError as exc:
+        raise UserError(f"{exc.message} (in revision {revision.label})".strip(), exc.problems) from None
+    lock = project.golden_lock.read_text(encoding="utf-8") if project.golden_lock.is_file() else None
+    return RevisionData(revision, params, records, lock)
+
+
+def cached_rows(records: list[dict[str, Any]], model_name: str, model_cfg: dict[str, Any],
+                cache_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Build run rows from the response cache alone, never calling the model.
+
+    Returns:
+        ``(rows, missing_ids)``: result rows (same shape as the runner's) for records whose
+        every generated turn is cached, and the ids of the others.
+    """
+    from prodbench.cache import ResponseCache, cache_key
+    from prodbench.run_config import base_messages, config_hash, gen_params
+    from prodbench.runner import generated_turns
+
+    cache = ResponseCache(cache_dir / model_name, read=True, write=False)
+    chash, gen = config_hash(model_cfg), gen_params(model_cfg)
+    rows, missing = [], []
+    for record in records:
+        messages, indices = generated_turns(base_messages(record, model_cfg))
+        turns = []
+        for index in indices:
+            hit = cache.get(cache_key(chash, messages[:index], gen))
+            if hit is None:
+                break
+            turns.append({**hit, "cached": True})
+            messages[index] = {"role": "assistant", "content": hit.get("content")}
+        if len(turns) != len(indices) or not turns:
+            missing.append(str(record["id"]))
+            continue
+        usages = [t["usage"] for t in turns if t.get("usage")]
+        usage = ({k: sum(int(u.get(k) or 0) for u in usages) for k in ("prompt_tokens", "completion_tokens",
+                                                                       "total_tokens")} if usages else None)
+        costs = [t["cost_usd"] for t in turns if t.get("cost_usd") is not None]
+        rows.append({"id": record["id"], "model": model_name, "set": record.get("_set"),
+                     "task_type": record.get("task_type"), "difficulty": record.get("difficulty"),
+                     "prompt_hash": content_hash(record), "config_hash": chash, "turns": turns,
+                     "response": turns[-1].get("content"), "usage": usage,
+                     "cost_usd": round(sum(costs), 8) if costs else None, "latency_s": 0.0,
+                     "cached": True, "attempts": 0, "error": None})
+    return rows, missing
+
+
+def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_only: bool = False,
+                   show_progress: bool | None = None) -> ModelEval:
+    """Run (or read from cache) and score one model on one revision."""
+    from prodbench.runner import run_model
+    from prodbench.scoring import score_results
+
+    config = data.params["models"][model_name]
+    result = ModelEval(config=config)
+    if cached_only:
+        runs, missing = cached_rows(data.records, model_name, config, cache_dir)
+        result.unevaluated += [{"id": rid, "reason": "no cached response (cached-only run)"} for rid in missing]
+    else:
+        runs = run_model(data.records, model_name, config, data.params.get("run"), cache_dir,
+                         show_progress=show_progress)
+    result.runs = {str(row["id"]): row for row in runs}
+    evaluable = [row for row in runs if row.get("error") is None]
+    for row in runs:
+        if row.get("error") is not None:
+            error = row["error"] or {}
+            result.unevaluated.append({"id": str(row["id"]),
+                                       "reason": f"run error: {error.get('type', 'error')}"})
+    ids = {str(row["id"]) for row in evaluable}
+    records = [r for r in data.records if str(r["id"]) in ids]
+    rubrics = [data.revision.root / "rubrics"] if (data.revision.root / "rubrics").is_dir() else []
+    score_rows = (score_results(records, evaluable, data.params, cache_dir=cache_dir.parent / "judge",
+                                rubric_dirs=rubrics) if records else [])
+    for row in score_rows:
+        if row.get("model") not in (None, model_name):
+            continue
+        result.scores[str(row["id"])] = row
+        if row.get("score") is None:
+            result.unevaluated.append({"id": str(row["id"]), "reason": "not scorable (every scorer errored)"})
+    result.unevaluated.sort(key=lambda item: item["id"])
+    return result
+
+
+def evaluate_revision(data: RevisionData, cache_dir: Path, models: list[str] | None = None,
+                      cached_only: bool = False, show_progress: bool | None = None) -> dict[str, ModelEval]:
+    """Evaluate every model (or the named ones) of a revision."""
+    names = [m for m in (data.params.get("models") or {}) if models is None or m in models]
+    return {name: evaluate_model(data, name, cache_dir, cached_only, show_progress) for name in names}
