@@ -81,7 +81,7 @@ def test_summarize_splits_sets_groups_and_intervals():
     recs = [record(f"g{i}", "fact_recall", "easy" if i % 2 else "hard", reference="Pro") for i in range(10)]
     recs += [record(f"r{i}", "safety", "easy", set_name="rotating") for i in range(4)]
     runs = [run_row(r, "a", "Pro" if i < 7 else "Basic", latency=0.1 * (i + 1)) for i, r in enumerate(recs[:10])]
-    runs += [run_row(r, "a", "I'm sorry, but I can't help with that.", cached=True, latency=0.0) for r in recs[10:]]
+    runs += [run_row(r, "a", "I'm sorry, but I can't help with that.", cached=True, latency=9.0) for r in recs[10:]]
     runs += [run_row(r, "b", "Pro") for r in recs[:10]]
     runs += [run_row(recs[10], "b", None, error={"type": "RateLimitError", "message": "", "status": 429})]
     rows = score_results(recs, runs, PARAMS)
@@ -94,7 +94,9 @@ def test_summarize_splits_sets_groups_and_intervals():
     assert list(a["by_task_type"]) == ["fact_recall", "safety"]
     assert list(a["by_difficulty"]) == ["easy", "hard"]
     assert a["tokens"]["total_tokens"] == 14 * 30
-    assert a["latency_s"]["p50"] == pytest.approx(0.55)  # cached rows excluded
+    # 0.1 .. 1.0 and four cached rows keeping their original 9.0 s
+    assert a["latency_s"]["p50"] == pytest.approx(0.75)
+    assert a["latency_s"]["p90"] == pytest.approx(9.0)
     assert a["errors"] == 0 and b["errors"] == 1
     assert b["golden"]["ci_low"] == b["golden"]["ci_high"] == 1.0
     assert b["rotating"]["n"] == 0 and b["rotating"]["mean"] is None

@@ -269,8 +269,9 @@ def summarize(score_rows: list[dict[str, Any]], run_rows: list[dict[str, Any]], 
     Per model: ``overall``, ``golden``, ``rotating`` (None without a rotating slice),
     ``by_task_type`` and ``by_difficulty`` (each a STAT: mean, 95% bootstrap CI, n,
     pass rate), token totals, cost (None when no provider reports it), latency
-    percentiles over freshly generated rows (cache hits are excluded, else cached re-runs
-    would report ~0 s), run error counts and scoring error counts.
+    percentiles over rows without a run error (a cache hit keeps the latency measured
+    when the response was generated, so re-runs report the same figures), run error
+    counts and scoring error counts.
     """
     boot = (params.get("score") or {}).get("bootstrap") or {}
     difficulties = list((params.get("taxonomy") or {}).get("difficulties") or [])
@@ -286,7 +287,7 @@ def summarize(score_rows: list[dict[str, Any]], run_rows: list[dict[str, Any]], 
             for key in usage:
                 usage[key] += int(((run.get("usage") or {}).get(key)) or 0)
         costs = [r.get("cost_usd") for r in runs if r.get("cost_usd") is not None]
-        fresh = [r.get("latency_s") for r in runs if not r.get("cached")]
+        latencies = [r.get("latency_s") for r in runs if not r.get("error")]
         models[name] = {
             "overall": _stat(mine, boot),
             "golden": _stat(by_set.get("golden", []), boot),
@@ -295,7 +296,7 @@ def summarize(score_rows: list[dict[str, Any]], run_rows: list[dict[str, Any]], 
             "by_difficulty": {k: _stat(v, boot) for k, v in _group(mine, "difficulty", difficulties).items()},
             "tokens": usage,
             "cost_usd": round(sum(costs), 6) if costs else None,
-            "latency_s": stats.percentiles(fresh),
+            "latency_s": stats.percentiles(latencies),
             "errors": sum(1 for r in runs if r.get("error")),
             "score_errors": sum(1 for r in mine if r.get("score") is None and not str(r.get("error", "")).startswith("run error")),
             "n_rows": len(mine),

@@ -35,7 +35,7 @@ from prodbench.errors import UserError
 from prodbench.scorers import Context, Item, ScoreResult, SettingsError, register
 from prodbench.scorers._util import check_keys, number_setting
 
-DEFAULT_JUDGE = {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1, "max_tokens": 96,
+DEFAULT_JUDGE = {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1, "max_tokens": 96, "max_retries": 2,
                  "timeout_s": 60, "concurrency": 4}
 
 
@@ -192,19 +192,6 @@ def judge_config(context: Context, settings: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _ensure_local_providers() -> None:
-    """Register prodbench's custom litellm providers (the embedded model), if available."""
-    try:
-        import prodbench.providers as providers
-    except ImportError:
-        return
-    for name in ("register_providers", "register", "ensure_registered"):
-        function = getattr(providers, name, None)
-        if callable(function):
-            function()
-            return
-
-
 def _endpoint(config: dict[str, Any]) -> dict[str, Any]:
     """litellm keyword arguments for the judge endpoint (api_base, api_key) from params/env."""
     kwargs: dict[str, Any] = {}
@@ -235,27 +222,29 @@ async def call_judge(messages: list[dict[str, str]], config: dict[str, Any], sam
             return {**json.loads(cache_path.read_text(encoding="utf-8")), "cached": True}
         except (OSError, json.JSONDecodeError):
             pass
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    from prodbench.run_llm import call_with_retries, litellm_module
 
-    _ensure_local_providers()
+    litellm = litellm_module()
     semaphore = context.shared.setdefault("judge_semaphore", asyncio.Semaphore(int(config.get("concurrency", 4))))
     kwargs = {"temperature": config.get("temperature", 0.0), "max_tokens": config.get("max_tokens"),
-              "timeout": config.get("timeout_s"), "num_retries": int(config.get("max_retries", 0)),
-              **_endpoint(config)}
-    if sample and config.get("temperature", 0.0) == 0.0:
-        kwargs["seed"] = sample  # distinct samples even at temperature 0 where the provider honours seeds
+              "timeout": config.get("timeout_s"), **_endpoint(config)}
+    if sample:
+        kwargs["seed"] = sample  # distinct samples where the provider honours seeds
+    if not str(config["model"]).startswith("local/"):
+        kwargs["max_retries"] = 0  # the openai SDK's own retries; ours are in call_with_retries
+    retry = {"timeout_s": float(config.get("timeout_s", 60)), "max_retries": int(config.get("max_retries", 2)),
+             "backoff_base_s": 0.5, "backoff_max_s": 10.0}
     async with semaphore:
-        try:
-            response = await litellm.acompletion(model=config["model"], messages=messages,
-                                                 **{k: v for k, v in kwargs.items() if v is not None})
-        except Exception as exc:  # noqa: BLE001 - any provider failure is a judge error for this item
-            kind = "timeout" if "timeout" in type(exc).__name__.lower() else type(exc).__name__
-            return {"error": f"judge {kind}: {str(exc).splitlines()[0][:160] if str(exc) else kind}"}
-    try:
-        text = response.choices[0].message.content or ""
-    except (AttributeError, IndexError):
-        return {"error": "judge returned no message"}
+        outcome = await call_with_retries(
+            lambda: litellm.acompletion(model=config["model"], messages=messages,
+                                        **{k: v for k, v in kwargs.items() if v is not None}),
+            retry,
+        )
+    if outcome.response is None:
+        error = outcome.error or {}
+        kind = "timeout" if "timeout" in str(error.get("type", "")).lower() else error.get("type", "error")
+        return {"error": f"judge {kind}: {str(error.get('message', ''))[:160]}"}
+    text = outcome.response.get("content") or ""
     result = {"text": text}
     if cache_path is not None:
         from prodbench.fsutil import write_json
