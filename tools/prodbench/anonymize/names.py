@@ -100,7 +100,12 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         j = i + 1
         while j < n and len(run) < 4 and _joinable(text, toks[j - 1][0], toks[j - 1][1], toks[j][0]):
             if not _extends_run(toks[j][2], lex, loose=not cap or cue in STRONG_CUES):
-                break
+                # "i'm marcus whitfield." - an unknown lower-case word closing a cued name
+                w = _norm(toks[j][2])
+                closes = text[toks[j][1]: toks[j][1] + 1] in ("", ".", ",", "!", "?", ")", "\n", ";")
+                if not (cue in STRONG_CUES and not cap and closes and w not in lex.common_words
+                        and _norm(toks[j - 1][2]) in lex.first_names and len(w) > 2):
+                    break
             run.append(j)
             j += 1
         # a run of one-letter tokens or a trailing initial is not useful
@@ -137,11 +142,6 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.6
 
         if person:
-            if not cap:
-                # lower-case: keep only lexicon names in the run
-                keep = [k for k in run if _norm(toks[k][2]) in lex.first_names | lex.last_names]
-                run = run[: len(keep)] or [i]
-                run_end = _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
             if prev_title:
                 run_start = toks[i - 1][0]
             yield Finding(run_start, run_end, PERSON, score, "names")
