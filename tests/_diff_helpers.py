@@ -58,9 +58,10 @@ def model_cfg(api_base: str, system_prompt: str | None = None) -> dict[str, Any]
 
 
 def write_params(root: Path, models: dict[str, dict[str, Any]]) -> None:
-    """params.yaml from the repo's, with the given models, a fast run section and a rotating slice."""
+    """params.yaml (the project's own, else the repo's) with these models, a fast run and a rotating slice."""
     yaml = YAML(typ="safe")
-    params = yaml.load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    source = root / "params.yaml" if (root / "params.yaml").is_file() else REPO_ROOT / "params.yaml"
+    params = yaml.load(source.read_text(encoding="utf-8"))
     params["models"] = models
     params["run"] = FAST_RUN
     params["rotation"]["current"] = PERIOD

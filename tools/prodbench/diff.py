@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prodbench.diff_eval import ModelEval, RevisionData, evaluate_revision, load_revision
+from prodbench.diff_eval import ModelEval, RevisionData, evaluate_revision, load_revision, plain
 from prodbench.diff_git import materialise, working_tree
 from prodbench.diff_pairing import Pairing, by_id, pair_records
 from prodbench.diff_stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
@@ -158,20 +158,6 @@ def coverage_delta(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]
     newly = [c for c in head["below_min"] if tuple(c) not in base_below]
     return {"base": base, "head": head, "cells": rows, "newly_below_min": newly,
             "changed": any(r["delta"] for r in rows)}
-
-
-def plain(value: Any) -> Any:
-    """Convert YAML scalar subclasses (ruamel's ScalarFloat, ...) to plain JSON types."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for kind in (int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return str(value)
 
 
 # --------------------------------------------------------------------------- comparison

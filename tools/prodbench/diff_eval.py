@@ -54,6 +54,20 @@ class ModelEval:
     unevaluated: list[dict[str, str]] = field(default_factory=list)
 
 
+def plain(value: Any) -> Any:
+    """Convert YAML scalar subclasses (ruamel's ScalarFloat, ...) to plain JSON types."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return str(value)
+
+
 def load_revision(revision: Revision) -> RevisionData:
     """Load params and prompts of a materialised revision.
 
@@ -62,7 +76,7 @@ def load_revision(revision: Revision) -> RevisionData:
     """
     project = Project(revision.root)
     try:
-        params = load_params(project)
+        params = plain(load_params(project))
         records = load_prompts(project, params)
     except UserError as exc:
         raise UserError(f"{exc.message} (in revision {revision.label})".strip(), exc.problems) from None
