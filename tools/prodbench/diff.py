@@ -85,7 +85,7 @@ def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
 
 def _mask(key: str, value: Any) -> Any:
     leaf = key.rsplit(".", 1)[-1].lower()
-    if any(word in leaf for word in _SECRET_KEYS) and not leaf.endswith("_env"):
+    if value is not None and any(word in leaf for word in _SECRET_KEYS) and not leaf.endswith("_env"):
         return "***"
     return value
 
