@@ -35,7 +35,7 @@ def _save(fig: Any, path: Path) -> Path:
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=110)
     atomic_write_bytes(path, buffer.getvalue())
     return path
 
@@ -185,8 +185,7 @@ def heatmap_figure(doc: dict[str, Any]) -> Any:
     values = np.array([[doc["results"][s][m]["spearman"]["value"] if doc["results"][s][m]["verdict"] != "insufficient"
                         else None for m in metrics] for s in slices], dtype=float)
     fig, ax = plt.subplots(figsize=(2.6 + 1.9 * len(metrics), 1.6 + 0.5 * len(slices)))
-    cmap = plt.get_cmap("RdBu").copy()
-    cmap.set_bad("#eaeef2")
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="#eaeef2")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=-1, vmax=1, aspect="auto")
     for i, s in enumerate(slices):
         for j, m in enumerate(metrics):
