@@ -46,6 +46,15 @@ def load_run_results(project: Project, params: dict[str, Any], results_dir: Path
     return rows
 
 
+def ensure_judge_cache(path: Path) -> None:
+    """Create the judge cache directory (a DVC ``persist`` output, so it must exist)."""
+    marker = path / "README.txt"
+    if not marker.is_file():
+        from prodbench.fsutil import atomic_write_text
+
+        atomic_write_text(marker, "Cached LLM-judge verdicts (prodbench score). Safe to delete.\n")
+
+
 def print_summary(metrics: dict[str, Any]) -> None:
     """Print one line per model: mean score with CI, pass rate, n and errors."""
     for name, data in metrics["models"].items():
@@ -78,6 +87,8 @@ def command(models: tuple[str, ...], results_dir: Path | None, output: Path | No
     from prodbench.scoring import score_results, summarize
 
     project, params = load_context()
+    if not no_cache:
+        ensure_judge_cache(project.cache_dir / "judge")
     records = load_prompts(project, params, (GOLDEN, ROTATING))
     run_rows = load_run_results(project, params, results_dir or project.results_dir / "run", models)
     rows = score_results(
