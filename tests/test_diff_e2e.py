@@ -161,6 +161,13 @@ def test_regression_fails_when_asked_and_cached_only_lists_missing_rows(repo, se
         assert doc["verdict"]["unevaluated"] == 2
         assert "> [!CAUTION]" in comment and "2 row(s) could not be evaluated" in comment
         assert "q\\-099" in comment
+        # the PR workflow's mode: models whose key is missing fall back to the cache, and say why
+        result, doc, _ = _diff(root, "--base", shas[2], "--cached-only-without-keys", key=False)
+        assert result.exit_code == 0, result.output
+        assert server.total_calls == calls_before and doc["cached_only"] is True
+        reasons = {item["id"]: item["reason"] for item in doc["models"]["support"]["unevaluated"]["head"]}
+        assert KEY_ENV in reasons["q-099"] and "cannot be called" in reasons["q-099"]
+        assert doc["models"]["support"]["overall"]["n"] == 42
     finally:
         write_params(root, {"plain": model_cfg(server.api_base),
                             "support": model_cfg(server.api_base, "You are a CAREFUL support bot.")})

@@ -322,7 +322,7 @@ class DiffOutcome:
 def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, cached_only: bool = False,
              models: list[str] | None = None, output_dir: Path | None = None, plots: bool = True,
              fail_on_regression: bool | None = None, show_progress: bool | None = None,
-             log: Callable[[str], None] = lambda message: None) -> DiffOutcome:
+             cache_fallback: bool = False, log: Callable[[str], None] = lambda message: None) -> DiffOutcome:
     """Compare ``base_rev`` with ``head_rev`` (default: the working tree) and write the reports.
 
     Args:
@@ -335,6 +335,7 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
         plots: Also write matplotlib PNGs next to the reports.
         fail_on_regression: Override the base revision's ``diff.fail_on_regression``.
         show_progress: Progress bars (None = when stderr is a TTY).
+        cache_fallback: Models that cannot be called (no API key) use cached responses only.
         log: Progress messages.
 
     Returns:
@@ -354,10 +355,11 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
         if fail_on_regression is not None:
             settings.fail_on_regression = fail_on_regression
         log(f"evaluating base {base_rev} ({len(base.records)} prompts)")
-        base_evals = evaluate_revision(base, cache_dir, models, cached_only, show_progress)
+        base_evals = evaluate_revision(base, cache_dir, models, cached_only, show_progress, cache_fallback)
         log(f"evaluating head {head.revision.label} ({len(head.records)} prompts)")
-        head_evals = evaluate_revision(head, cache_dir, models, cached_only, show_progress)
-        doc = compute_diff(base, head, base_evals, head_evals, settings, cached_only)
+        head_evals = evaluate_revision(head, cache_dir, models, cached_only, show_progress, cache_fallback)
+        fell_back = any(e.cache_only for e in [*base_evals.values(), *head_evals.values()])
+        doc = compute_diff(base, head, base_evals, head_evals, settings, cached_only or fell_back)
     plot_paths: list[Path] = []
     if plots:
         from prodbench.diff_plots import write_plots

@@ -46,12 +46,14 @@ class ModelEval:
         runs: Run rows by id.
         scores: Score rows by id.
         unevaluated: ``{"id", "reason"}`` for rows without a usable score.
+        cache_only: The model was not called (cached responses only).
     """
 
     config: dict[str, Any]
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     unevaluated: list[dict[str, str]] = field(default_factory=list)
+    cache_only: bool = False
 
 
 def plain(value: Any) -> Any:
@@ -124,17 +126,43 @@ def cached_rows(records: list[dict[str, Any]], model_name: str, model_cfg: dict[
     return rows, missing
 
 
+def _cannot_call(model_name: str, config: dict[str, Any]) -> str | None:
+    """Why the model cannot be called here (e.g. its API key is missing), or None."""
+    from prodbench.run_config import preflight
+
+    try:
+        preflight(model_name, config)
+    except UserError as exc:
+        return str(exc).splitlines()[0][:200]
+    return None
+
+
 def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_only: bool = False,
-                   show_progress: bool | None = None) -> ModelEval:
-    """Run (or read from cache) and score one model on one revision."""
+                   show_progress: bool | None = None, cache_fallback: bool = False) -> ModelEval:
+    """Run (or read from cache) and score one model on one revision.
+
+    Args:
+        data: The revision.
+        model_name: A model of that revision's params.
+        cache_dir: The shared ``cache/responses`` directory.
+        cached_only: Never call the model.
+        show_progress: Progress bar (None = when stderr is a TTY).
+        cache_fallback: If the model cannot be called (missing API key, unknown provider),
+            use its cached responses instead of failing (fork pull requests).
+    """
     from prodbench.runner import run_model
     from prodbench.scoring import score_results
 
     config = data.params["models"][model_name]
     result = ModelEval(config=config)
-    if cached_only:
+    reason = "no cached response (cached-only run)" if cached_only else None
+    if not cached_only and cache_fallback:
+        why = _cannot_call(model_name, config)
+        reason = f"no cached response and the model cannot be called: {why}" if why else None
+    if reason:
+        result.cache_only = True
         runs, missing = cached_rows(data.records, model_name, config, cache_dir)
-        result.unevaluated += [{"id": rid, "reason": "no cached response (cached-only run)"} for rid in missing]
+        result.unevaluated += [{"id": rid, "reason": reason} for rid in missing]
     else:
         runs = run_model(data.records, model_name, config, data.params.get("run"), cache_dir,
                          show_progress=show_progress)
@@ -161,7 +189,9 @@ def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_
 
 
 def evaluate_revision(data: RevisionData, cache_dir: Path, models: list[str] | None = None,
-                      cached_only: bool = False, show_progress: bool | None = None) -> dict[str, ModelEval]:
-    """Evaluate every model (or the named ones) of a revision."""
+                      cached_only: bool = False, show_progress: bool | None = None,
+                      cache_fallback: bool = False) -> dict[str, ModelEval]:
+    """Evaluate every model (or the named ones) of a revision (see :func:`evaluate_model`)."""
     names = [m for m in (data.params.get("models") or {}) if models is None or m in models]
-    return {name: evaluate_model(data, name, cache_dir, cached_only, show_progress) for name in names}
+    return {name: evaluate_model(data, name, cache_dir, cached_only, show_progress, cache_fallback)
+            for name in names}

@@ -17,6 +17,9 @@ EXIT_REGRESSION = 3
 @click.option("--cached-only", is_flag=True,
               help="Never call a model: use cached responses only and list the rows that could not be "
                    "evaluated (fork pull requests without API keys).")
+@click.option("--cached-only-without-keys", "cache_fallback", is_flag=True,
+              help="Models that cannot be called here (missing API key) use cached responses only; "
+                   "the others run normally. Used by the PR workflow (fork PRs get no secrets).")
 @click.option("--model", "models", multiple=True, help="Only compare this model (repeatable).")
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to write diff.json and pr-comment.md (default: reports/).")
@@ -25,7 +28,7 @@ EXIT_REGRESSION = 3
               help="Exit 3 on a significant regression (default: the base revision's diff.fail_on_regression).")
 @click.option("--summary", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also append the comment to this file (e.g. $GITHUB_STEP_SUMMARY).")
-def command(base: str, head: str | None, cached_only: bool, models: tuple[str, ...], output_dir: Path | None,
+def command(base: str, head: str | None, cached_only: bool, cache_fallback: bool, models: tuple[str, ...], output_dir: Path | None,
             no_plots: bool, fail_on_regression: bool | None, summary: Path | None) -> None:
     """Compare two revisions on the shared response cache.
 
@@ -46,6 +49,7 @@ def command(base: str, head: str | None, cached_only: bool, models: tuple[str, .
     project, _ = load_context()
     outcome = run_diff(project, base, head, cached_only=cached_only, models=list(models) or None,
                        output_dir=output_dir, plots=not no_plots, fail_on_regression=fail_on_regression,
+                       cache_fallback=cache_fallback,
                        log=lambda message: click.echo(message, err=True))
     if summary is not None:
         try:
