@@ -110,7 +110,7 @@ def test_few_launches_warn_that_nothing_can_be_concluded(project_dir: Path) -> N
     output, doc = _correlate("--no-plots")
     assert "only 4 launch(es) have both benchmark scores and production metrics" in output
     assert {c["verdict"] for cells in doc["results"].values() for c in cells.values()} == {"insufficient"}
-    assert "n < 5, nothing can be concluded" in doc["findings"][0]
+    assert "every slice has n <= 4 < 5 launches with satisfaction: nothing can be concluded" in doc["findings"][0]
     assert any("production rows without a recorded launch (left out): v5, v6, v7, v8, v9" in w for w in doc["warnings"])
 
 

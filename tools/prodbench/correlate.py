@@ -25,6 +25,7 @@ from prodbench.project import Project
 
 DEFAULT_MIN_N = 5
 DEFAULT_BOOTSTRAP = {"resamples": 2000, "confidence": 0.95, "seed": 0}
+LIST_WITH_NUMBERS = 3  # findings quote numbers for at most this many slices per group
 VERDICTS = ("predicts", "inverse", "no_signal", "insufficient", "undefined")
 
 
@@ -126,25 +127,34 @@ def describe_metric(metric: str, cells: dict[str, dict[str, Any]], min_n: int) -
         groups[cell["verdict"]].append(name)
     groups["predicts"].sort(key=lambda s: -cells[s]["spearman"]["value"])
     parts: list[str] = []
-    predictors = [f"{s} ({fmt_rho(cells[s])})" for s in groups["predicts"]]
-    if len(predictors) == 1:
-        first = groups["predicts"][0]
-        parts.append(f"{first} scores track {metric} ({fmt_rho(cells[first])})")
-    elif predictors:
-        parts.append(f"{_and(predictors)} scores track {metric}")
+    top = groups["predicts"][:LIST_WITH_NUMBERS]
+    more = groups["predicts"][LIST_WITH_NUMBERS:]
+    if len(top) == 1:
+        parts.append(f"{top[0]} scores track {metric} ({fmt_rho(cells[top[0]])})")
+    elif top:
+        parts.append(f"{_and([f'{s} ({fmt_rho(cells[s])})' for s in top])} scores track {metric}")
+    if more:
+        parts[-1] += f", as do {len(more)} more slice(s): {_and(more)}"
     none = groups["no_signal"]
-    if len(none) == 1 and predictors:
+    with_numbers = [f"{s} ({fmt_rho(cells[s])})" for s in none]
+    if len(none) == 1 and top:
         parts.append(f"{none[0]} does not ({fmt_rho(cells[none[0]])})")
-    elif none and predictors:
-        parts.append(f"{_and([f'{s} ({fmt_rho(cells[s])})' for s in none])} do not")
+    elif none and top:
+        parts.append(f"{_and(with_numbers if len(none) <= LIST_WITH_NUMBERS else none)} do not")
+    elif len(none) <= LIST_WITH_NUMBERS and none:
+        parts.append(f"no slice predicts {metric}: {_and(with_numbers)} (95% CIs include 0)")
     elif none:
-        parts.append(f"no slice predicts {metric}: {_and([f'{s} ({fmt_rho(cells[s])})' for s in none])} "
-                     "(95% CIs include 0)")
+        strongest = max(none, key=lambda s: abs(cells[s]["spearman"]["value"]))
+        parts.append(f"none of the {len(none)} slices predicts {metric} (all 95% CIs include 0; strongest: "
+                     f"{strongest}, {fmt_rho(cells[strongest])})")
     for s in groups["inverse"]:
         parts.append(f"{s} scores move against {metric} ({fmt_rho(cells[s])}): higher scores went with worse {metric}")
     if groups["undefined"]:
         parts.append(f"{_and(groups['undefined'])}: no variation across launches, correlation undefined")
-    if groups["insufficient"]:
+    if groups["insufficient"] and len(groups["insufficient"]) == len(cells):
+        n_max = max(cell["n"] for cell in cells.values())
+        parts.append(f"every slice has n <= {n_max} < {min_n} launches with {metric}: nothing can be concluded yet")
+    elif groups["insufficient"]:
         parts.append(f"{_and(groups['insufficient'])}: n < {min_n}, nothing can be concluded")
     return "; ".join(parts) if parts else f"{metric}: no benchmark slice to compare"
 
@@ -207,7 +217,10 @@ def analyse(
         if any(c["verdict"] in ("no_signal", "inverse") for c in results[s].values())
         and not any(c["verdict"] == "predicts" for c in results[s].values())
     ]
+    unpredicted = [d.name for d in decls if best[d.name] is None
+                   and any(results[s][d.name]["verdict"] in ("no_signal", "inverse") for s in slices)]
     return {
+        "unpredicted_metrics": unpredicted,
         "slices": slices,
         "metrics": {d.name: {"direction": d.direction, "kind": d.kind, "description": d.description, "sign": d.sign}
                     for d in decls},

@@ -65,6 +65,12 @@ def render_markdown(doc: dict[str, Any], report_path: Path, project: Project) ->
             f"Slices that predict none of the production metrics: {', '.join(doc['non_predictive_slices'])}. "
             "See docs/production.md (\"When a slice predicts nothing\") for what to change in the dataset.",
         ]
+    if doc.get("unpredicted_metrics"):
+        lines += [
+            "",
+            f"No benchmark slice predicts {', '.join(doc['unpredicted_metrics'])}: the benchmark does not yet measure "
+            "what drives it, or the metric does not depend on the model (see docs/production.md).",
+        ]
     lines.append("")
     for name, meta in doc["metrics"].items():
         desc = f" — {meta['description']}" if meta.get("description") else ""
