@@ -149,3 +149,16 @@ def test_token_is_not_sent_to_another_host(gh):
     client = _client(gh)
     with pytest.raises(UserError, match="another host"):
         client.request("GET", "http://evil.example/steal")
+
+
+def test_failed_run_note_replaces_the_sticky_comment(gh, tmp_path):
+    assert _invoke(gh, tmp_path, "scores").exit_code == 0
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": gh.url}
+    url = "https://github.example/octo/bench/actions/runs/123"
+    result = CliRunner().invoke(cli, ["comment", "--repo", REPO, "--pr", "7", "--failed-run", url], env=env)
+    assert result.exit_code == 0, result.output
+    [comment] = gh.comments_on(REPO, 7)
+    assert "benchmark run failed" in comment["body"] and f"]({url})" in comment["body"]
+    bad = CliRunner().invoke(cli, ["comment", "--repo", REPO, "--pr", "7", "--failed-run",
+                                   "javascript:alert(1)"], env=env)
+    assert bad.exit_code == 2 and "https URL" in bad.output

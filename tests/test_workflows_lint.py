@@ -89,7 +89,7 @@ def test_comment_poster_treats_the_artifact_as_data():
     validate = next(s for s in steps if s.get("id") == "pr")
     assert "^[0-9]{1,10}$" in validate["run"] and "head.sha" in validate["run"]
     runs = "\n".join(s.get("run", "") for s in steps)
-    assert "--diff-json" in runs and "--bot-login" in runs
+    assert "--diff-json" in runs and "--bot-login" in runs and "--failed-run" in runs
     # nothing from the artifact is executed or sourced, and no untrusted expression reaches a shell
     assert not re.search(r"(^|\s)(source|bash|sh|python|\.)\s+\S*(ARTIFACT|prodbench-diff)", runs)
     assert "${{" not in runs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import click
@@ -10,10 +11,23 @@ import click
 from prodbench.errors import UserError
 
 
-def _read_body(body_file: Path | None, diff_json: Path | None) -> str:
-    """The comment body: a markdown file, or rendered from an (untrusted) diff.json."""
-    if (body_file is None) == (diff_json is None):
-        raise UserError("give exactly one of --body-file FILE or --diff-json FILE", exit_code=2)
+def failure_body(run_url: str) -> str:
+    """The comment shown when the benchmark run failed before producing a comparison."""
+    from prodbench.markdown import MARKER
+
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9_./-]+", run_url or ""):
+        raise UserError(f"--failed-run must be an https URL of the workflow run, got {run_url[:80]!r}", exit_code=2)
+    return (f"{MARKER}\n### prodbench diff\n\n**The benchmark run failed before producing a comparison.** "
+            f"See the [workflow run]({run_url}) for the error (for example a `prodbench validate` "
+            f"problem), fix it and push again.\n")
+
+
+def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str | None = None) -> str:
+    """The comment body: a markdown file, rendered from an (untrusted) diff.json, or a failure note."""
+    if sum(x is not None for x in (body_file, diff_json, failed_run)) != 1:
+        raise UserError("give exactly one of --body-file FILE, --diff-json FILE or --failed-run URL", exit_code=2)
+    if failed_run is not None:
+        return failure_body(failed_run)
     if body_file is not None:
         try:
             return body_file.read_text(encoding="utf-8")
@@ -32,12 +46,15 @@ def _read_body(body_file: Path | None, diff_json: Path | None) -> str:
               help="Markdown body to post (e.g. reports/pr-comment.md).")
 @click.option("--diff-json", type=click.Path(path_type=Path, dir_okay=False),
               help="Render the body from a diff.json (treated as untrusted data) instead of --body-file.")
+@click.option("--failed-run", default=None, metavar="URL",
+              help="Post a short 'the benchmark run failed' note linking to this workflow run URL.")
 @click.option("--bot-login", default=None,
               help="Login that owns the sticky comment (default: GET /user; a workflow's GITHUB_TOKEN "
                    "cannot call it, use github-actions[bot]).")
 @click.option("--api-url", default=None, help="API base (default: $GITHUB_API_URL or https://api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the body that would be posted and exit.")
-def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, bot_login: str | None,
+def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, failed_run: str | None,
+            bot_login: str | None,
             api_url: str | None, dry_run: bool) -> None:
     """Post or update ONE sticky comment on a pull request.
 
@@ -48,7 +65,7 @@ def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, 
     from prodbench.comment import client_from_env, post_sticky, validate_target
 
     repo, number = validate_target(repo, pr)
-    body = _read_body(body_file, diff_json)
+    body = _read_body(body_file, diff_json, failed_run)
     if dry_run:
         from prodbench.markdown import ensure_marker, fit_limit
 
