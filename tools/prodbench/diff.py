@@ -117,31 +117,23 @@ def usage_summary(evaluation: ModelEval | None) -> dict[str, Any] | None:
 
 
 def coverage_summary(records: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-    """Counts per task type x difficulty, shares against targets, and cells below the minimum."""
-    taxonomy = params.get("taxonomy") or {}
-    task_types = list((taxonomy.get("task_types") or {}).keys())
-    difficulties = list(taxonomy.get("difficulties") or [])
-    coverage = params.get("coverage") or {}
-    cells: dict[str, dict[str, int]] = {t: dict.fromkeys(difficulties, 0) for t in task_types}
-    for record in records:
-        row = cells.setdefault(str(record.get("task_type")), {})
-        row[str(record.get("difficulty"))] = row.get(str(record.get("difficulty")), 0) + 1
-    total = len(records)
+    """Counts per task type x difficulty (golden + rotating), shares against targets, cells below the minimum.
 
-    def shares(counts: dict[str, int], targets: dict[str, float]) -> dict[str, dict[str, Any]]:
-        return {k: {"n": n, "share": round(n / total, 4) if total else 0.0, "target": targets.get(k)}
-                for k, n in counts.items()}
+    Built on :func:`prodbench.coverage.coverage_table` (its ``all`` set).
+    """
+    from prodbench.coverage import coverage_table
 
-    by_task = {t: sum(row.values()) for t, row in cells.items()}
-    by_diff: dict[str, int] = dict.fromkeys(difficulties, 0)
-    for row in cells.values():
-        for d, n in row.items():
-            by_diff[d] = by_diff.get(d, 0) + n
-    minimum = int(coverage.get("min_per_cell", 0) or 0)
-    below = [[t, d] for t in task_types for d in difficulties if cells[t].get(d, 0) < minimum]
-    return {"total": total, "cells": cells, "min_per_cell": minimum, "below_min": below,
-            "task_type": shares(by_task, coverage.get("task_type_share") or {}),
-            "difficulty": shares(by_diff, coverage.get("difficulty_share") or {})}
+    table = coverage_table(records, params)
+    data = table["sets"]["all"]
+    cells = {tt: {d: int(cell["count"]) for d, cell in row.items()} for tt, row in data["cells"].items()}
+    below = [[tt, d] for tt, row in data["cells"].items() for d, cell in row.items() if cell.get("below_min")]
+
+    def shares(group: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {k: {"n": v["count"], "share": v["share"] or 0.0, "target": v["target"],
+                    "shortfall": v.get("shortfall", 0)} for k, v in group.items()}
+
+    return {"total": data["n"], "cells": cells, "min_per_cell": table["min_per_cell"], "below_min": below,
+            "task_type": shares(data["by_task_type"]), "difficulty": shares(data["by_difficulty"])}
 
 
 def coverage_delta(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
