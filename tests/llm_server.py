@@ -41,6 +41,9 @@ Point litellm at it with: model ``"openai/<any name>"``, ``api_base=server.api_b
 Run standalone (a separate process keeps its CPU off the client's core)::
 
     python tests/llm_server.py --latency 0.05      # prints "PORT <n>" then serves
+
+``GET /stats`` returns ``{"total_calls": n, "faults_served": {...}}`` for callers in
+another process.
 """
 
 from __future__ import annotations
@@ -302,6 +305,11 @@ class LLMServer:
 
     async def _dispatch(self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; return False to close the connection."""
+        if method == "GET" and path == "/stats":  # counters for out-of-process users (bench/)
+            stats = {"total_calls": self.total_calls, "faults_served": dict(self.faults_served)}
+            self._send(writer, "200 OK", json.dumps(stats).encode("utf-8"))
+            await writer.drain()
+            return True
         if method == "GET" and path in ("/v1/models", "/models"):
             self._send(writer, "200 OK", b'{"object": "list", "data": [{"id": "test-model", "object": "model"}]}')
             await writer.drain()

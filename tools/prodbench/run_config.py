@@ -108,12 +108,32 @@ def _problem(model_name: str, field: str, message: str) -> UserError:
     return UserError("", [Problem("params.yaml", 0, f"models.{model_name}.{field}", message)])
 
 
+def preflight_env(model_name: str, model_cfg: dict[str, Any]) -> None:
+    """The checks that need no litellm: env vars named by the config (and a router's ``os.environ/``).
+
+    Raises:
+        UserError: A named environment variable is missing.
+    """
+    connection_params(model_name, model_cfg)
+    router = model_cfg.get("router") or {}
+    for index, deployment in enumerate(router.get("model_list") or []):
+        params = (deployment or {}).get("litellm_params") or {} if isinstance(deployment, dict) else {}
+        for value in params.values():
+            if isinstance(value, str) and value.startswith("os.environ/") and not os.environ.get(value[11:]):
+                raise _problem(model_name, f"router.model_list.{index}.litellm_params",
+                               f"environment variable {value[11:]} is not set")
+
+
 def preflight(model_name: str, model_cfg: dict[str, Any]) -> None:
     """Fail fast, before any call, on an unknown model/provider or a missing API key.
+
+    Imports litellm (seconds); :func:`preflight_env` is the cheap part, enough when every
+    response is already cached.
 
     Raises:
         UserError: With the params.yaml field and what to do.
     """
+    preflight_env(model_name, model_cfg)
     connection = connection_params(model_name, model_cfg)
     from prodbench.run_llm import litellm_module
 

@@ -39,11 +39,78 @@ def litellm_module() -> Any:
     litellm.set_verbose = False
     litellm.turn_off_message_logging = True
     litellm.num_retries = 0
+    if os.environ.get("PRODBENCH_LITELLM_LEAN", "1") != "0":
+        _lean(litellm)
     from prodbench.providers import register
 
     register(litellm)
     _LITELLM = litellm
     return litellm
+
+
+def _has_callbacks(litellm: Any) -> bool:
+    """True if the user registered any litellm logging callback (then logging stays on)."""
+    names = ("callbacks", "success_callback", "_async_success_callback", "input_callback",
+             "failure_callback", "_async_failure_callback", "service_callback")
+    return any(getattr(litellm, name, None) for name in names)
+
+
+def _lean(litellm: Any) -> None:
+    """Switch off per-call work the run stage does not use (measured in docs/run.md).
+
+    * litellm prices every response through ``Logging.response_cost_calculator`` (model-info
+      lookups, ~1/4 of the client CPU per call); the run stage prices a response itself from
+      the model's per-token prices, looked up once per model (:func:`token_prices`).
+    * With no logging callback registered, the success-logging pass (payload building,
+      redaction, a scheduled task per call) has no consumer; it is skipped. If the user
+      registers callbacks, it runs as usual.
+
+    Each patch is applied only if the attribute exists, so a litellm upgrade that renames them
+    degrades to the normal (slower) path. ``PRODBENCH_LITELLM_LEAN=0`` disables all of it.
+    """
+    try:
+        from litellm.litellm_core_utils.litellm_logging import Logging
+    except ImportError:  # pragma: no cover - layout of another litellm version
+        Logging = None  # noqa: N806
+    if Logging is not None and hasattr(Logging, "response_cost_calculator"):
+        def _no_cost(self: Any, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        Logging.response_cost_calculator = _no_cost
+    utils = getattr(litellm, "utils", None)
+    original = getattr(utils, "dispatch_success_logging", None)
+    if callable(original) and not getattr(original, "_prodbench_lean", False):
+        def dispatch_success_logging(*args: Any, **kwargs: Any) -> Any:
+            if _has_callbacks(litellm):
+                return original(*args, **kwargs)
+            return None
+
+        dispatch_success_logging._prodbench_lean = True  # type: ignore[attr-defined]
+        utils.dispatch_success_logging = dispatch_success_logging
+
+
+_PRICES: dict[str, tuple[float, float] | None] = {}
+
+
+def token_prices(model: str) -> tuple[float, float] | None:
+    """``(input, output)`` USD per token from litellm's local price table, or None (memoised)."""
+    if model not in _PRICES:
+        try:
+            info = litellm_module().get_model_info(model)
+            prices = (float(info.get("input_cost_per_token") or 0.0), float(info.get("output_cost_per_token") or 0.0))
+            _PRICES[model] = prices if any(prices) else None
+        except Exception:  # noqa: BLE001 - unknown to the price table: cost stays null
+            _PRICES[model] = None
+    return _PRICES[model]
+
+
+def price(model: str, usage: dict[str, Any] | None) -> float | None:
+    """Cost in USD of one response from its token usage, where the price is known."""
+    prices = token_prices(model)
+    if prices is None or not usage:
+        return None
+    return round(prices[0] * int(usage.get("prompt_tokens") or 0)
+                 + prices[1] * int(usage.get("completion_tokens") or 0), 10)
 
 
 @dataclass

@@ -44,6 +44,7 @@ from prodbench.run_config import (
     gen_params,
     plain,
     preflight,
+    preflight_env,
     run_settings,
     shard_of,
 )
@@ -191,6 +192,17 @@ class _Runner:
         self.static_kwargs = self._static_kwargs()
         self.router: Any = None
         self._acompletion: Any = None
+        self.price_model = self._price_model()
+
+    def _price_model(self) -> str:
+        """The litellm model string whose price applies (first deployment of a router)."""
+        router = self.model_cfg.get("router")
+        if router:
+            for deployment in router.get("model_list") or []:
+                params = (deployment or {}).get("litellm_params") or {}
+                if deployment.get("model_name") == self.model_cfg["model"] and params.get("model"):
+                    return params["model"]
+        return self.model_cfg["model"]
 
     def _static_kwargs(self) -> dict[str, Any]:
         kwargs = {**self.gen, **connection_params(self.model_name, self.model_cfg)}
@@ -212,7 +224,7 @@ class _Runner:
             self._acompletion = litellm.acompletion
 
     async def generate_row(self, record: dict[str, Any]) -> dict[str, Any]:
-        from prodbench.run_llm import call_with_retries
+        from prodbench.run_llm import call_with_retries, price
 
         messages, indices = generated_turns(base_messages(record, self.model_cfg))
         turns: list[dict[str, Any]] = []
@@ -239,11 +251,27 @@ class _Runner:
                     error = outcome.error
                     break
                 response = {**outcome.response, "latency_s": round(outcome.latency_s, 4)}
+                if response.get("cost_usd") is None:
+                    response["cost_usd"] = price(self.price_model, response.get("usage"))
                 self.cache.put(key, response)
                 turn = {**response, "cached": False}
             turns.append(turn)
             messages[index] = {"role": "assistant", "content": turn["content"]}
         return self._row(record, turns, attempts, error)
+
+    def cached_row(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The row built from the cache alone if every turn is cached, else None (no litellm)."""
+        messages, indices = generated_turns(base_messages(record, self.model_cfg))
+        turns = []
+        for index in indices:
+            hit = self.cache.get(cache_key(self.chash, messages[:index], self.gen))
+            if hit is None:
+                return None
+            turns.append({**hit, "cached": True})
+            messages[index] = {"role": "assistant", "content": hit["content"]}
+        self.stats.turns += len(turns)
+        self.stats.cache_hits += len(turns)
+        return self._row(record, turns, 0, None)
 
     def _on_retry(self, _error_type: str) -> None:
         self.stats.retries += 1
@@ -346,7 +374,7 @@ def run_model(
     stats = stats if stats is not None else RunStats(model_name)
     stats.model = model_name
     model_cfg, run_params = plain(model_cfg), plain(run_params or {})
-    preflight(model_name, model_cfg)
+    preflight_env(model_name, model_cfg)
     settings = run_settings(run_params, model_cfg)
     cache = ResponseCache(Path(cache_dir) / model_name, cache_writer, read=use_cache and not refresh,
                           write=use_cache)
@@ -356,7 +384,15 @@ def run_model(
     if journal_path is not None:
         done = load_journal(Path(journal_path), prompt_hashes, runner.chash)
     stats.reused = len(done)
-    todo = [r for r in records if r["id"] not in done]
+    todo = []
+    for record in records:
+        if record["id"] in done:
+            continue
+        row = runner.cached_row(record)
+        if row is None:
+            todo.append(record)
+        else:
+            done[record["id"]] = row
     stats.rows = len(records)
     if show_progress is None:
         show_progress = sys.stderr.isatty()
@@ -371,6 +407,7 @@ def run_model(
             _terminate_torn_line(journal)
         new_rows: list[dict[str, Any]] = []
         if todo:
+            preflight(model_name, model_cfg)  # litellm is imported only when a call is needed
             runner.setup()
             new_rows = asyncio.run(_run_async(runner, todo, journal, progress))
     finally:
@@ -384,6 +421,17 @@ def run_model(
     rows = {**done, **{row["id"]: row for row in new_rows}}
     stats.wall_s = time.perf_counter() - start
     return [rows[rid] for rid in sorted(rows)]
+
+
+def pending_rows(records: list[dict[str, Any]], model_name: str, model_cfg: dict[str, Any],
+                 cache_dir: str | os.PathLike[str], *, use_cache: bool = True, refresh: bool = False) -> int:
+    """How many records need at least one model call (0 = the run is served from the cache)."""
+    model_cfg = plain(model_cfg)
+    if not use_cache or refresh:
+        return len(records)
+    cache = ResponseCache(Path(cache_dir) / model_name, read=True, write=False)
+    runner = _Runner(model_name, model_cfg, run_settings({}, model_cfg), cache, RunStats(model_name))
+    return sum(runner.cached_row(r) is None for r in records)
 
 
 def _terminate_torn_line(handle: Any) -> None:

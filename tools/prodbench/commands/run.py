@@ -41,8 +41,8 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     a final job puts them together and runs `prodbench run --merge`.
     """
     from prodbench.fsutil import write_jsonl
-    from prodbench.run_config import parse_shard, preflight
-    from prodbench.runner import RunStats, build_records, merge_shards, run_model, shard_suffix
+    from prodbench.run_config import parse_shard, preflight, preflight_env
+    from prodbench.runner import RunStats, build_records, merge_shards, pending_rows, run_model, shard_suffix
 
     project, params = load_context()
     selected = _select_models(params, models)
@@ -60,8 +60,12 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
         return
     shard_spec = parse_shard(shard)
     for name, cfg in selected.items():  # fail fast: every model checked before any call
-        preflight(name, cfg)
+        preflight_env(name, cfg)
     records = build_records(project, params, shard_spec)
+    cache_root = project.cache_dir / "responses"
+    for name, cfg in selected.items():  # provider checks import litellm: only if a call is due
+        if pending_rows(records, name, cfg, cache_root, use_cache=not no_cache, refresh=refresh):
+            preflight(name, cfg)
     suffix = shard_suffix(shard_spec)
     over: list[str] = []
     max_failed = float((params.get("run") or {}).get("max_failed_share", 0.05))
@@ -69,7 +73,7 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
         stats = RunStats(name)
         journal = project.cache_dir / "journal" / f"{name}{suffix}.jsonl"
         rows = run_model(
-            records, name, cfg, params.get("run"), project.cache_dir / "responses",
+            records, name, cfg, params.get("run"), cache_root,
             use_cache=not no_cache, refresh=refresh, show_progress=progress, journal_path=journal,
             cache_writer=f"responses{suffix}", stats=stats,
         )
