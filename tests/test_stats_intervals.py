@@ -17,7 +17,7 @@ def test_constant_sample_gives_zero_width_interval(value, n):
     assert interval.n == n
 
 
-@pytest.mark.parametrize("successes,n", [(30, 100), (120, 200), (300, 400)])
+@pytest.mark.parametrize("successes,n", [(30, 100), (120, 200), (300, 400), (1300, 2000)])
 def test_bernoulli_sample_matches_textbook_wald_interval(successes, n):
     values = [1.0] * successes + [0.0] * (n - successes)
     p = successes / n
