@@ -255,3 +255,30 @@ def test_api_key_never_in_results(server, tmp_path, monkeypatch):
     assert rows[0]["error"] is not None
     assert secret not in repr(rows)
     assert os.environ[KEY_ENV] == secret
+
+
+def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_path):
+    records = [{**prompt(i), "_set": "golden"} for i in range(40)]
+    server.fail("429", times=4, retry_after=0.01)
+    stats = RunStats("fake")
+    rows = run_model(records, "fake", fake_model(server.api_base), {**FAST_RUN, "workers": 2, "concurrency": 8},
+                     tmp_path, stats=stats)
+    assert [r["id"] for r in rows] == [r["id"] for r in records]
+    assert all(r["error"] is None for r in rows)
+    assert server.total_calls == 44 and max(server.calls_by_prompt.values()) <= 2
+    assert stats.retries == 4 and stats.calls == 40
+    cache_lines = (tmp_path / "fake" / "responses.jsonl").read_text().splitlines()
+    assert len(cache_lines) == 40  # the parent wrote every child's entry exactly once
+    server.reset_counters()
+    _run(records, fake_model(server.api_base), tmp_path)
+    assert server.total_calls == 0
+
+
+def test_worker_count_rules():
+    from prodbench.run_workers import worker_count
+
+    assert worker_count("auto", 4, 1000, {"model": "openai/x"}) == 1  # low concurrency: in-process
+    assert worker_count(3, 8, 1000, {"model": "openai/x"}) == 3
+    assert worker_count(4, 2, 1000, {"model": "openai/x"}) == 2  # never more than concurrency
+    assert worker_count(2, 8, 100, {"model": "local/smollm2-135m"}) == 1
+    assert worker_count(2, 8, 100, {"model": "g", "router": {"model_list": []}}) == 1

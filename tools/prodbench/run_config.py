@@ -23,6 +23,7 @@ DEFAULT_RUN = {
     "backoff_base_s": 0.5,
     "backoff_max_s": 30.0,
     "max_failed_share": 0.05,
+    "workers": "auto",
 }
 LOCAL_PROVIDER = "local"
 

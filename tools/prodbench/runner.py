@@ -11,14 +11,16 @@ Python API (used by ``prodbench run``, ``diff`` and tests)::
 How a run proceeds:
     1. :func:`~prodbench.run_config.preflight` fails fast on an unknown model/provider or a
        missing API key, before any call.
-    2. Rows already in the journal (``journal_path``, written by an interrupted run with the
-       same prompt and config hashes) are reused as they are.
+    2. Rows whose every turn is cached are built from the cache without importing litellm.
+       With the cache off (``--no-cache``/``--refresh``), rows in the journal (written by an
+       interrupted run with the same prompt and config hashes) are reused instead.
     3. The other records go to ``concurrency`` async workers. Each ``content: null``
        assistant turn (and a trailing user turn) is generated in order with the
        conversation so far, the model's own earlier turns included. Every turn is looked up
        in the response cache first; a successful call is appended to the cache at once.
-    4. Each finished row is appended to the journal (flushed), so Ctrl-C or a crash loses
-       nothing; the caller writes the final sorted file atomically and deletes the journal.
+    4. Each finished call is appended to the cache (flushed) and, with the cache off, each
+       finished row to the journal, so Ctrl-C or a crash loses nothing; the caller writes the
+       final sorted file atomically and deletes the journal.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from prodbench.run_config import (
     run_settings,
     shard_of,
 )
+from prodbench.run_workers import run_forked, worker_count
 
 SYNC_INTERVAL_S = 1.0
 
@@ -192,6 +195,8 @@ class _Runner:
         self.static_kwargs = self._static_kwargs()
         self.router: Any = None
         self._acompletion: Any = None
+        self.on_row: Any = None  # called with each finished row
+        self.on_retry_hook: Any = None  # called before each retry (in forked workers)
         self.price_model = self._price_model()
 
     def _price_model(self) -> str:
@@ -274,7 +279,10 @@ class _Runner:
         return self._row(record, turns, 0, None)
 
     def _on_retry(self, _error_type: str) -> None:
-        self.stats.retries += 1
+        if self.on_retry_hook is not None:
+            self.on_retry_hook()
+        else:
+            self.stats.retries += 1
 
     def _row(self, record: dict[str, Any], turns: list[dict[str, Any]], attempts: int,
              error: dict[str, Any] | None) -> dict[str, Any]:
@@ -298,16 +306,14 @@ class _Runner:
         }
 
 
-async def _run_async(runner: _Runner, todo: list[dict[str, Any]], journal: Any,
-                     progress: _Progress) -> list[dict[str, Any]]:
+async def _run_async(runner: _Runner, todo: list[dict[str, Any]], *_unused: Any) -> list[dict[str, Any]]:
+    """Generate ``todo`` with ``concurrency`` async workers; ``runner.on_row`` sees each row."""
     queue: asyncio.Queue = asyncio.Queue()
     for record in todo:
         queue.put_nowait(record)
     rows: list[dict[str, Any]] = []
-    last_sync = time.monotonic()
 
     async def worker() -> None:
-        nonlocal last_sync
         while True:
             try:
                 record = queue.get_nowait()
@@ -315,18 +321,8 @@ async def _run_async(runner: _Runner, todo: list[dict[str, Any]], journal: Any,
                 return
             row = await runner.generate_row(record)
             rows.append(row)
-            if row["error"] is not None:
-                runner.stats.failed += 1
-                kind = row["error"]["type"]
-                runner.stats.errors[kind] = runner.stats.errors.get(kind, 0) + 1
-            if journal is not None:
-                journal.write(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n")
-                journal.flush()
-            progress.advance()
-            now = time.monotonic()
-            if now - last_sync > SYNC_INTERVAL_S:
-                last_sync = now
-                runner.cache.sync()
+            if runner.on_row is not None:
+                runner.on_row(row)
 
     workers = max(1, min(int(runner.settings["concurrency"]), len(todo)))
     await asyncio.gather(*(worker() for _ in range(workers)))
@@ -358,8 +354,8 @@ def run_model(
         use_cache: Read and write the response cache (False = ``--no-cache``: neither).
         refresh: Ignore cached responses but store fresh ones (``--refresh``).
         show_progress: Progress bar on stderr; None = only when stderr is a TTY.
-        journal_path: Append-only file of finished rows for resuming an interrupted run
-            (None = no journal; resuming then relies on the cache).
+        journal_path: Append-only file of finished rows for resuming an interrupted
+            ``--no-cache``/``--refresh`` run (with the cache on, the cache itself is the journal).
         cache_writer: File stem for new cache entries (``responses.shard-I-of-N`` for shards).
         stats: Filled with counters (calls, cache hits, retries, failures) if given.
 
@@ -381,6 +377,8 @@ def run_model(
     runner = _Runner(model_name, model_cfg, settings, cache, stats)
     prompt_hashes = {r["id"]: content_hash(r) for r in records}
     done: dict[str, dict[str, Any]] = {}
+    if use_cache and not refresh:
+        journal_path = None  # the cache already makes a resumed run free; one write per call, not two
     if journal_path is not None:
         done = load_journal(Path(journal_path), prompt_hashes, runner.chash)
     stats.reused = len(done)
@@ -405,11 +403,35 @@ def run_model(
             Path(journal_path).parent.mkdir(parents=True, exist_ok=True)
             journal = open(journal_path, "ab")  # noqa: SIM115 - closed in finally
             _terminate_torn_line(journal)
+        last_sync = time.monotonic()
+
+        def record_row(row: dict[str, Any]) -> None:
+            nonlocal last_sync
+            if row["error"] is not None:
+                stats.failed += 1
+                kind = row["error"]["type"]
+                stats.errors[kind] = stats.errors.get(kind, 0) + 1
+            if journal is not None:
+                journal.write(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n")
+                journal.flush()
+            progress.advance()
+            now = time.monotonic()
+            if now - last_sync > SYNC_INTERVAL_S:
+                last_sync = now
+                cache.sync()
+
         new_rows: list[dict[str, Any]] = []
         if todo:
             preflight(model_name, model_cfg)  # litellm is imported only when a call is needed
             runner.setup()
-            new_rows = asyncio.run(_run_async(runner, todo, journal, progress))
+            workers = worker_count(settings.get("workers"), int(settings["concurrency"]), len(todo), model_cfg)
+            if workers > 1:
+                new_rows = run_forked(runner, todo, workers, record_row)
+                finished = {row["id"] for row in new_rows}
+                todo = [r for r in todo if r["id"] not in finished]  # left by a crashed worker
+            if todo:
+                runner.on_row = record_row
+                new_rows += asyncio.run(_run_async(runner, todo))
     finally:
         progress.stop()
         cache.close()
