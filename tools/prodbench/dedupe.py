@@ -91,6 +91,10 @@ class DedupeIndex:
     def __len__(self) -> int:
         return len(self._exact)
 
+    def __contains__(self, rid: object) -> bool:
+        """Whether a prompt with this key (id) is indexed."""
+        return rid in self._sigs
+
     def _minhash(self, normalized: str) -> Any:
         from datasketch import MinHash
 

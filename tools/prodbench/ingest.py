@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from prodbench.anonymize import Anonymizer, detect
-from prodbench.dedupe import DedupeIndex, record_text
+from prodbench.dedupe import DedupeIndex, exact_key, normalize_text, record_text
 from prodbench.errors import UserError
 from prodbench.fsutil import write_json
 from prodbench.project import Project
@@ -395,6 +395,7 @@ def ingest_files(
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
     writer = _PoolWriter(output)
+    raw_seen: dict[bytes, str] = {}
     try:
         for log in logs:
             label = project.rel(log)
@@ -407,7 +408,7 @@ def ingest_files(
                         report.malformed_lines.append({"file": label, "line": item[0], "reason": item[1]})
                     continue
                 _ingest_entry(item, log.name, label, settings, anonymizer, index, task_types, difficulties,
-                              llm_tagger, report, writer)
+                              llm_tagger, report, writer, raw_seen)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -418,17 +419,18 @@ def ingest_files(
     return report
 
 
-def _drop(report: IngestReport, label: str, entry: LogEntry, log_id: str, reason: str, kind: str,
+def _drop(report: IngestReport, label: str, entry: LogEntry, log_id: str | None, reason: str, kind: str,
           **extra: Any) -> None:
     report.dropped_counts[kind] += 1
     if len(report.dropped) < MAX_LISTED:
+        log_id = log_id or safe_log_id(entry.log_id, entry.line)
         report.dropped.append({"file": label, "line": entry.line, "log_id": log_id, "reason": reason, **extra})
 
 
 def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSettings, anonymizer: Anonymizer,
                   index: DedupeIndex, task_types: list[str], difficulties: list[str],
-                  llm_tagger: LLMTagger | None, report: IngestReport, writer: _PoolWriter) -> None:
-    log_id = safe_log_id(entry.log_id, entry.line)
+                  llm_tagger: LLMTagger | None, report: IngestReport, writer: _PoolWriter,
+                  raw_seen: dict[bytes, str]) -> None:
     try:
         messages = shape_messages(entry.messages)
     except Malformed as exc:
@@ -436,6 +438,14 @@ def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSe
         if len(report.malformed_lines) < MAX_LISTED:
             report.malformed_lines.append({"file": label, "line": entry.line, "reason": str(exc)})
         return
+    # Repeats of an already-seen raw text are dropped before the (costly) anonymization:
+    # they would anonymize to the same text. Only an 8-byte hash of the raw text is kept.
+    raw_key = exact_key(normalize_text(record_text({"messages": messages})))
+    if raw_key in raw_seen:
+        _drop(report, label, entry, None, f"exact duplicate of {raw_seen[raw_key]} (repeated log text)", "exact",
+              duplicate_of=raw_seen[raw_key], similarity=1.0)
+        return
+    log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
     for message in messages:
         if message["content"] is not None:
@@ -444,13 +454,17 @@ def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSe
         _drop(report, label, entry, log_id, "empty after normalisation", "empty")
         return
     rid = make_id(settings.source, log_name, log_id)
+    if rid in index:  # the same log id used twice with different content
+        rid = make_id(settings.source, log_name, f"{log_id}#line{entry.line}")
     record: dict[str, Any] = {"id": rid, "messages": messages}
     duplicate, signature = index.check(record_text(record))
     if duplicate is not None:
         _drop(report, label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,
               similarity=round(duplicate.similarity, 3))
+        raw_seen[raw_key] = duplicate.of  # later repeats of this raw text are dropped cheaply
         return
     index.add(rid, set_name="pool", signature=signature)
+    raw_seen[raw_key] = rid
     tags: Tags = heuristic_tag(messages, task_types, difficulties)
     if llm_tagger is not None:
         tags = llm_tagger.tag(messages, tags)

@@ -129,7 +129,8 @@ def heuristic_tag(messages: list[dict[str, Any]], task_types: list[str], difficu
 
 
 def _cache_key(model_cfg: dict[str, Any], template: str, text: str) -> str:
-    payload = orjson.dumps({"cfg": model_cfg, "template": template, "text": text}, option=orjson.OPT_SORT_KEYS)
+    payload = orjson.dumps({"cfg": model_cfg, "template": template, "text": text}, option=orjson.OPT_SORT_KEYS,
+                           default=lambda o: float(o) if isinstance(o, float) else str(o))
     return hashlib.sha256(payload).hexdigest()[:32]
 
 
