@@ -144,3 +144,11 @@ def test_score_command_reports_missing_results_without_traceback(tmp_path, monke
     result = CliRunner().invoke(cli, ["score"])
     assert result.exit_code == 1
     assert "no run results for a" in result.output and "Traceback" not in result.output
+
+
+def test_list_scorers_needs_no_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["score", "--list-scorers"])
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert "rouge_l" in names and "judge_pairwise" in names and names == sorted(names)

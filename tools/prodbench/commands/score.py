@@ -76,14 +76,21 @@ def print_summary(metrics: dict[str, Any]) -> None:
 @click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Metrics document (default: metrics/scores.json).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the judge cache (cache/judge).")
+@click.option("--list-scorers", is_flag=True, help="List the available scorers and exit.")
 def command(models: tuple[str, ...], results_dir: Path | None, output: Path | None, metrics_path: Path | None,
-            no_cache: bool) -> None:
+            no_cache: bool, list_scorers: bool) -> None:
     """Score model responses with the scoring plan in params.yaml (score.plan + each prompt's checks).
 
     Reads results/run/<model>.jsonl and the golden + current rotating prompts; writes
     results/scores.jsonl (one row per model and prompt) and metrics/scores.json (per model:
     overall, golden, rotating, by task type and difficulty, with 95% bootstrap intervals).
     """
+    if list_scorers:
+        from prodbench.scorers import available
+
+        for name, description in available().items():
+            click.echo(f"{name:18} {description}")
+        return
     from prodbench.scoring import score_results, summarize
 
     project, params = load_context()
