@@ -18,6 +18,7 @@ from prodbench.fsutil import atomic_write_bytes
 
 TREND_COLOURS = {"predicts": "#1a7f37", "inverse": "#cf222e"}
 PANEL_COLUMNS = 3
+ALWAYS_LABEL = 15  # up to this many launches every point is labelled, overlap or not
 VERDICT_WORDS = {"predicts": "predicts", "inverse": "inverse (worse outcomes)", "no_signal": "does not predict",
                  "insufficient": "too few launches", "undefined": "no variation"}
 _OFFSETS = [(7, 7, "left", "bottom"), (7, -7, "left", "top"), (-7, 7, "right", "bottom"),
@@ -69,48 +70,62 @@ def _overlap(a: Any, b: Any) -> float:
 
 def place_labels(
     ax: Any, xs: list[float], ys: list[float], labels: list[str], avoid: list[tuple[float, float]] | None = None
-) -> list[Any]:
+) -> tuple[list[Any], int]:
     """Annotate points, trying several offsets per label so labels do not overlap.
 
     Each label takes the first offset whose box overlaps no earlier label, no marker, no
     point of ``avoid`` (e.g. the trend line) and stays inside the axes; failing that, the
-    offset with the least overlap.
-    """
-    from matplotlib.transforms import Bbox
+    offset with the least overlap. With many points (more than ``ALWAYS_LABEL``), a label
+    that cannot avoid another label is left out rather than drawn over it.
 
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    Returns:
+        The text artists and the number of labels left out.
+    """
+    import numpy as np
+
+    renderer = ax.figure.canvas.get_renderer()
     axes_box = ax.get_window_extent(renderer)
-    markers = []
-    for x, y in zip(xs, ys, strict=False):
+    scale = ax.figure.dpi / 72.0
+    obstacles = [(*ax.transData.transform((x, y)), 4.0) for x, y in zip(xs, ys, strict=True)]
+    obstacles += [(*ax.transData.transform((x, y)), 2.0) for x, y in avoid or []]
+    fixed = np.array([(px - r, py - r, px + r, py + r) for px, py, r in obstacles]).reshape(-1, 4)
+    placed = np.empty((0, 4))
+
+    def overlap(box: np.ndarray, others: np.ndarray) -> float:
+        if not len(others):
+            return 0.0
+        w = np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0])
+        h = np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1])
+        return float(np.sum(np.clip(w, 0, None) * np.clip(h, 0, None)))
+
+    texts, omitted = [], 0
+    for x, y, label in zip(xs, ys, labels, strict=True):
+        probe = ax.annotate(label, (x, y), fontsize=8)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        width, height = extent.width * 1.05, extent.height * 1.1
         px, py = ax.transData.transform((x, y))
-        markers.append(Bbox.from_extents(px - 4, py - 4, px + 4, py + 4))
-    for x, y in avoid or []:
-        px, py = ax.transData.transform((x, y))
-        markers.append(Bbox.from_extents(px - 2, py - 2, px + 2, py + 2))
-    placed: list[Any] = []
-    texts = []
-    for x, y, label in zip(xs, ys, labels, strict=False):
-        best, best_cost = None, None
+        best = None
         for dx, dy, ha, va in _OFFSETS:
-            text = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=8, color="#24292f")
-            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
-            cost = sum(_overlap(box, other) for other in placed + markers)
-            outside = (max(0, axes_box.x0 - box.x0) + max(0, box.x1 - axes_box.x1)
-                       + max(0, axes_box.y0 - box.y0) + max(0, box.y1 - axes_box.y1))
-            cost += outside * 50
-            if best_cost is None or cost < best_cost:
-                if best is not None:
-                    best[0].remove()
-                best, best_cost = (text, box), cost
-            else:
-                text.remove()
+            ax0 = px + dx * scale - {"left": 0, "center": width / 2, "right": width}[ha]
+            ay0 = py + dy * scale - {"bottom": 0, "center": height / 2, "top": height}[va]
+            box = np.array([ax0, ay0, ax0 + width, ay0 + height])
+            label_cost = overlap(box, placed)
+            outside = (max(0, axes_box.x0 - box[0]) + max(0, box[2] - axes_box.x1)
+                       + max(0, axes_box.y0 - box[1]) + max(0, box[3] - axes_box.y1))
+            cost = label_cost * 4 + overlap(box, fixed) + outside * 50
+            if best is None or cost < best[0]:
+                best = (cost, label_cost, box, dx, dy, ha, va)
             if cost == 0:
                 break
-        placed.append(best[1])
-        texts.append(best[0])
-    return texts
+        _cost, label_cost, box, dx, dy, ha, va = best
+        if label_cost > 0 and len(xs) > ALWAYS_LABEL:
+            omitted += 1
+            continue
+        texts.append(ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                                 fontsize=8, color="#24292f"))
+        placed = np.vstack([placed, box])
+    return texts, omitted
 
 
 def _metric_label(name: str, meta: dict[str, Any]) -> str:
@@ -171,8 +186,11 @@ def scatter_figure(doc: dict[str, Any], slice_name: str) -> Any:
     for ax, metric, trend_points in zip(axes.flat, metrics, trends, strict=False):
         pts = doc["results"][slice_name][metric]["points"]
         if pts:
-            place_labels(ax, [p["benchmark"] for p in pts], [p["production"] for p in pts], [p["label"] for p in pts],
-                         avoid=trend_points)
+            _texts, omitted = place_labels(ax, [p["benchmark"] for p in pts], [p["production"] for p in pts],
+                                           [p["label"] for p in pts], avoid=trend_points)
+            if omitted:
+                ax.text(0.99, 0.01, f"{omitted} label(s) left out to avoid overlap", transform=ax.transAxes,
+                        ha="right", va="bottom", fontsize=7, color="#57606a")
     return fig
 
 
