@@ -82,3 +82,11 @@ def test_surrogates_are_consistent_and_remove_the_value() -> None:
     assert "jane@corp.io" not in out1
     assert out1.split()[-1] == out2.split()[-1]
     assert out1.split()[-1].endswith("@example.com")
+
+
+def test_anonymized_text_has_no_findings_left() -> None:
+    text = ("Hi, I'm Marcus Whitfield (marcus@fastmail.com). API key: sk-proj-Q8f3kLm29XvB7nPq4RtY6wZc, "
+            "customer olga petrova, card 4539 1488 0343 6467, from 81.2.69.160")
+    once = Anonymizer().text(text)
+    assert detect(once) == []
+    assert "Whitfield" not in once and "petrova" not in once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from prodbench.anonymize.names import find_names_and_places
@@ -10,6 +11,7 @@ from prodbench.anonymize.types import ENTITY_TYPES, PRIORITY, Finding
 from prodbench.errors import UserError
 
 ENGINES = ("builtin", "presidio")
+PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
@@ -82,5 +84,7 @@ def detect(
     else:
         raise UserError(f"unknown anonymize engine {engine!r}; use one of {', '.join(ENGINES)}")
     allowlist = tuple(allowlist)
+    # placeholders left by an earlier anonymization pass are not personal data
+    found = [f for f in found if not PLACEHOLDER_RE.fullmatch(text, f.start, f.end)]
     kept = resolve_overlaps(found)
     return [f for f in kept if f.type in wanted and not (allowlist and _allowed(text, f, allowlist))]

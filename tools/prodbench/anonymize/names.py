@@ -76,6 +76,19 @@ def _extends_run(word: str, lex: Lexicon, loose: bool) -> bool:
     return loose and (low in lex.last_names or low in lex.first_names) and low not in lex.common_words
 
 
+SURNAME_SUFFIXES = ("ova", "ov", "ev", "eva", "ski", "ska", "sky", "son", "sen", "sson", "ez", "ini", "elli",
+                    "ić", "ic", "escu", "oglu", "ian", "yan", "aki", "shi", "moto", "wicz", "enko", "uk", "berg",
+                    "stein", "mann", "field", "worth", "ford", "ton", "ley", "poulos", "idis", "kumar", "nathan")
+
+
+def _surname_like(word: str, lex: Lexicon) -> bool:
+    """A lower-case word that is a known surname or looks like one (and is not a common word)."""
+    low = _norm(word)
+    if low in lex.common_words or len(low) < 3:
+        return False
+    return low in lex.last_names or low.endswith(SURNAME_SUFFIXES)
+
+
 def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Finding]:
     """Yield PERSON and LOCATION findings for ``text``."""
     lex = lex or load_lexicon()
@@ -137,6 +150,13 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
+        elif not cap and is_first and not common and not place_hit and (
+                cue is not None or (i + 1 < n and _surname_like(toks[i + 1][2], lex))):
+            # lower-case chat: "customer olga petrova", "ask priya raman"
+            run = [i] + ([i + 1] if i + 1 < n and _surname_like(toks[i + 1][2], lex)
+                         and _joinable(text, start, end, toks[i + 1][0]) else [])
+            run_end = _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
+            person, score = True, 0.55
         elif cap and len(run) > 1 and any(w in lex.first_names for w in words[1:2]) and words[-1] in lex.last_names \
                 and not common:
             person, score = True, 0.6
