@@ -111,3 +111,21 @@ def test_golden_lock_version_reads_json_and_yaml_defensively(tmp_path: Path) -> 
     assert golden_lock_version(lock) is None
     lock.write_text('{"hashes": {}}')
     assert golden_lock_version(lock) is None
+
+
+def test_records_what_the_score_stage_writes(project_dir: Path) -> None:
+    """Contract with prodbench.scoring.summarize (the real metrics/scores.json layout)."""
+    from prodbench.fsutil import write_json
+    from prodbench.scoring import summarize
+
+    params = {"taxonomy": {"task_types": {"reasoning": "", "safety": ""}, "difficulties": ["easy", "hard"]},
+              "score": {"bootstrap": {"resamples": 200, "seed": 0}}}
+    rows = [{"model": "m", "id": f"i{i}", "set": "golden", "task_type": ["reasoning", "safety"][i % 2],
+             "difficulty": ["easy", "hard"][i // 2 % 2], "score": i / 10, "passed": i > 4, "error": None}
+            for i in range(10)]
+    doc = summarize(rows, [], params)
+    write_json(project_dir / "metrics" / "scores.json", doc)
+    assert _invoke("launch", "record", "--model", "m", "--version", "1").exit_code == 0
+    entry = _history(project_dir)[0]
+    assert entry["scores"]["by_task_type"]["reasoning"] == doc["models"]["m"]["by_task_type"]["reasoning"]
+    assert entry["scores"]["overall"]["mean"] == doc["models"]["m"]["overall"]["mean"]
