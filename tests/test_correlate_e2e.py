@@ -97,7 +97,8 @@ def test_reruns_are_identical(project_dir: Path) -> None:
     set_production_params(project_dir)
     _record_launches(project_dir, 6)
     write_production_csv(project_dir, synthetic_production_rows(windows=1)[:6])
-    _correlate("--no-plots")
+    _output, doc = _correlate("--no-plots")
+    assert any("only 6 launches" in w and "treat verdicts as tentative" in w for w in doc["warnings"])
     first = (project_dir / "metrics" / "correlation.json").read_bytes()
     _correlate("--no-plots")
     assert (project_dir / "metrics" / "correlation.json").read_bytes() == first

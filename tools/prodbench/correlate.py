@@ -24,6 +24,7 @@ from prodbench.launch import history_path, read_history
 from prodbench.project import Project
 
 DEFAULT_MIN_N = 5
+TENTATIVE_BELOW = 8  # CIs from fewer launches than this are optimistic (see docs/production.md)
 DEFAULT_BOOTSTRAP = {"resamples": 2000, "confidence": 0.95, "seed": 0}
 LIST_WITH_NUMBERS = 3  # findings quote numbers for at most this many slices per group
 VERDICTS = ("predicts", "inverse", "no_signal", "insufficient", "undefined")
@@ -241,6 +242,9 @@ def _warnings(joined: Joined, results: dict[str, dict[str, Any]], settings: Sett
     if n_launches < settings.min_n:
         out.append(f"only {n_launches} launch(es) have both benchmark scores and production metrics: with "
                    f"n < {settings.min_n} nothing can be concluded; record more launches before acting on this")
+    elif n_launches < TENTATIVE_BELOW:
+        out.append(f"only {n_launches} launches: percentile-bootstrap CIs are optimistic at this size (about 7% "
+                   "false 'predicts' at n=5 in bench/correlate_power.py); treat verdicts as tentative")
     small = sorted({s for s, cells in results.items() for c in cells.values()
                     if c["verdict"] == "insufficient"} if n_launches >= settings.min_n else set())
     if small:
