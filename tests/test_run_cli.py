@@ -100,40 +100,52 @@ def test_merge_refuses_missing_shard(server, tmp_path):
     assert result.exit_code == 1 and "missing shard(s) [2]" in result.output
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_killed_run_resumes_with_every_row_exactly_once(tmp_path, sig):
+def _start_and_kill(cmd, root, cache_file, at_lines, sig):
+    """Start `prodbench run`, send ``sig`` once the cache holds ``at_lines`` entries; return stderr."""
+    proc = subprocess.Popen(cmd, cwd=root, env=subprocess_env(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if cache_file.exists() and cache_file.read_bytes().count(b"\n") >= at_lines:
+            break
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0, err.decode()
+    return err
+
+
+def _cached_prompts(cache_file):
+    return [json.loads(line)["response"]["content"].removeprefix("Answer to: ")
+            for line in cache_file.read_text().splitlines() if line.strip()]
+
+
+def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path):
     n = 40
     with LLMServer(latency=0.05) as server:
         root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(n)],
                             run={"concurrency": 2})
         cache_file = root / "cache/responses/fake/responses.jsonl"
         cmd = [sys.executable, "-m", "prodbench.cli", "run"]
-        proc = subprocess.Popen(cmd, cwd=root, env=subprocess_env(root), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if cache_file.exists() and cache_file.read_bytes().count(b"\n") >= 10:
-                break
-            time.sleep(0.02)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode != 0, err.decode()
-        if sig == signal.SIGINT:
-            assert b"interrupted" in err and b"Traceback" not in err
+        err = _start_and_kill(cmd, root, cache_file, 8, signal.SIGINT)  # Ctrl-C
+        assert b"interrupted" in err and b"Traceback" not in err
+        first = _cached_prompts(cache_file)
+        assert 8 <= len(first) < n
+        _start_and_kill(cmd, root, cache_file, len(first) + 8, signal.SIGKILL)  # a crash
         assert not (root / "results/run/fake.jsonl").exists()
-        done_before = {json.loads(line)["response"]["content"].removeprefix("Answer to: ")
-                       for line in cache_file.read_text().splitlines() if line.strip()}
-        assert 10 <= len(done_before) < n
+        done_before = _cached_prompts(cache_file)
+        assert len(done_before) == len(set(done_before)) >= len(first) + 8
+        assert all(server.calls_by_prompt[q] == 1 for q in first)  # resumed without repeating
         calls_before = server.total_calls
+        per_prompt_before = dict(server.calls_by_prompt)
         resumed = subprocess.run(cmd, cwd=root, env=subprocess_env(root), capture_output=True, timeout=120)
         assert resumed.returncode == 0, resumed.stderr.decode()
         rows = read_rows(root / "results/run/fake.jsonl")
         assert [r["id"] for r in rows] == [f"p-{i:04d}" for i in range(n)]
         assert all(r["error"] is None for r in rows)
-        # no finished call is made twice; only the calls in flight at the kill are re-sent
-        assert all(server.calls_by_prompt[q] == 1 for q in done_before)
+        # no finished call is made twice; only calls in flight at each stop are re-sent
+        assert all(server.calls_by_prompt[q] == per_prompt_before[q] for q in done_before)
         assert server.total_calls - calls_before == n - len(done_before)
-        assert calls_before - len(done_before) <= 2  # at most `concurrency` calls were in flight
+        assert calls_before - len(done_before) <= 2 * 2  # at most `concurrency` in flight per stop
 
 
 @pytest.mark.local_model
