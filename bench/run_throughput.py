@@ -10,6 +10,7 @@ Usage::
 
     python bench/run_throughput.py                     # 1,000 prompts, concurrency 32 and 4
     python bench/run_throughput.py -n 200 -c 8 --repeat 3
+    python bench/run_throughput.py --baseline          # plus a plain litellm.acompletion loop
 """
 
 from __future__ import annotations
@@ -47,12 +48,37 @@ def server_calls(port: int) -> int:
         return json.loads(response.read())["total_calls"]
 
 
-def run_once(root: Path, port: int, env: dict[str, str]) -> tuple[float, int]:
+BASELINE = """
+import asyncio, os, sys
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+import litellm
+n, c, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+async def main():
+    sem = asyncio.Semaphore(c)
+    async def one(i):
+        async with sem:
+            await litellm.acompletion(model="openai/fake-model", api_base=base, api_key="test",
+                                      messages=[{"role": "user", "content": f"question {i}"}], max_tokens=32)
+    await asyncio.gather(*(one(i) for i in range(n)))
+asyncio.run(main())
+"""
+
+
+def run_once(root: Path, port: int, env: dict[str, str], cmd: list[str] | None = None) -> tuple[float, int, float]:
+    """Run a command as a fresh process; return (wall s, calls seen by the server, CPU s of the process tree)."""
     before = server_calls(port)
+    cpu_before = _children_cpu()
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "prodbench.cli", "run", "--no-progress"], cwd=root, env=env,
+    subprocess.run(cmd or [sys.executable, "-m", "prodbench.cli", "run", "--no-progress"], cwd=root, env=env,
                    check=True, capture_output=True)
-    return time.perf_counter() - start, server_calls(port) - before
+    return time.perf_counter() - start, server_calls(port) - before, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -61,29 +87,43 @@ def main() -> None:
     parser.add_argument("-c", "--concurrency", type=int, action="append", help="repeatable (default: 32 and 4)")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=1, help="cache-filling runs per concurrency (median shown)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time a plain litellm.acompletion loop (same machine, same moment)")
+    parser.add_argument("--workers", default=None, help="override run.workers (auto, 1, 2, ...)")
     args = parser.parse_args()
     levels = args.concurrency or [32, 4]
     server, port = start_server(args.latency)
     env = dict(os.environ, **{KEY_ENV: "bench", "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
     env.pop("PRODBENCH_ROOT", None)
     print(f"{args.prompts} single-turn prompts, server latency {args.latency * 1000:.0f} ms, "
-          f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}")
-    print(f"{'conc':>4} {'run':<14} {'wall s':>7} {'calls':>6} {'calls/s':>8} {'floor s':>7} {'x floor':>7}")
+          f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'conc':>4} {'run':<16} {'wall s':>7} {'calls':>6} {'calls/s':>8} {'floor s':>7} {'x floor':>7} "
+          f"{'CPU s':>6}")
     try:
         for concurrency in levels:
             floor = args.prompts * args.latency / concurrency
             fills = []
+            run_cfg = {"concurrency": concurrency}
+            if args.workers:
+                run_cfg["workers"] = args.workers if args.workers == "auto" else int(args.workers)
             for _ in range(args.repeat):
                 workdir = Path(tempfile.mkdtemp(prefix="prodbench-bench-"))
                 try:
                     root = make_project(workdir / "p", {"bench": fake_model(f"http://127.0.0.1:{port}/v1")},
-                                        [prompt(i) for i in range(args.prompts)], run={"concurrency": concurrency})
-                    wall, calls = run_once(root, port, env)
+                                        [prompt(i) for i in range(args.prompts)], run=run_cfg)
+                    if args.baseline:
+                        cmd = [sys.executable, "-c", BASELINE, str(args.prompts), str(concurrency),
+                               f"http://127.0.0.1:{port}/v1"]
+                        wall, calls, cpu = run_once(root, port, env, cmd)
+                        print(f"{concurrency:>4} {'litellm loop':<16} {wall:>7.2f} {calls:>6} {calls / wall:>8.1f} "
+                              f"{floor:>7.2f} {wall / floor:>7.2f} {cpu:>6.1f}")
+                    wall, calls, cpu = run_once(root, port, env)
                     fills.append(wall)
-                    print(f"{concurrency:>4} {'cache-filling':<14} {wall:>7.2f} {calls:>6} {calls / wall:>8.1f} "
-                          f"{floor:>7.2f} {wall / floor:>7.2f}")
-                    wall, calls = run_once(root, port, env)
-                    print(f"{concurrency:>4} {'all cached':<14} {wall:>7.2f} {calls:>6} {'-':>8} {'-':>7} {'-':>7}")
+                    print(f"{concurrency:>4} {'prodbench fill':<16} {wall:>7.2f} {calls:>6} {calls / wall:>8.1f} "
+                          f"{floor:>7.2f} {wall / floor:>7.2f} {cpu:>6.1f}")
+                    wall, calls, cpu = run_once(root, port, env)
+                    print(f"{concurrency:>4} {'prodbench cached':<16} {wall:>7.2f} {calls:>6} {'-':>8} {'-':>7} "
+                          f"{'-':>7} {cpu:>6.1f}")
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
             if args.repeat > 1:
