@@ -114,8 +114,12 @@ def test_prompt_edits(repo, server):
 def test_system_prompt_change_is_a_significant_improvement(repo, server):
     root, shas = repo
     calls_before = server.total_calls
-    result, doc, comment = _diff(root, "--base", shas[1])  # head = working tree (commit 3)
+    summary = root.parent / "step-summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    result, doc, comment = _diff(root, "--base", shas[1], "--summary", str(summary))  # head = working tree
     assert result.exit_code == 0, result.output
+    assert summary.read_text(encoding="utf-8") == "earlier step\n" + comment + "\n"
+    assert list((root / "reports" / "diff-plots").glob("*.png"))
     support, plain = doc["models"]["support"], doc["models"]["plain"]
     assert support["config_changes"] == [{"key": "system_prompt", "base": "You are a support bot.",
                                           "head": "You are a CAREFUL support bot."}]
