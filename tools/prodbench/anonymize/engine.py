@@ -20,7 +20,13 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     A name inside an e-mail address or a phone number inside a URL is part of the
     bigger finding, so it is dropped rather than replaced twice.
     """
-    ranked = sorted(findings, key=lambda f: (PRIORITY.get(f.type, 99), -(f.end - f.start), f.start))
+    def rank(f: Finding) -> float:
+        # a checksummed IBAN/card/SSN beats the generic high-entropy "secret" guess
+        if f.detector == "secret-entropy":
+            return PRIORITY["SSN"] + 0.5
+        return PRIORITY.get(f.type, 99)
+
+    ranked = sorted(findings, key=lambda f: (rank(f), -(f.end - f.start), f.start))
     kept: list[Finding] = []
     for finding in ranked:
         if finding.end <= finding.start:

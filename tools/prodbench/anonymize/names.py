@@ -66,6 +66,10 @@ def _joinable(text: str, start: int, end: int, next_start: int) -> bool:
     return gap == " " or (gap == ". " and end - start == 1)
 
 
+PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "le", "la", "al", "el", "bin",
+             "ibn", "ten", "ter", "dos", "das", "y", "zu"}
+
+
 def _extends_run(word: str, lex: Lexicon, loose: bool) -> bool:
     """Whether ``word`` continues a name run (capitalised name part, initial, or known name)."""
     low = _norm(word)
@@ -79,6 +83,33 @@ def _extends_run(word: str, lex: Lexicon, loose: bool) -> bool:
 SURNAME_SUFFIXES = ("ova", "ov", "ev", "eva", "ski", "ska", "sky", "son", "sen", "sson", "ez", "ini", "elli",
                     "ić", "ic", "escu", "oglu", "ian", "yan", "aki", "shi", "moto", "wicz", "enko", "uk", "berg",
                     "stein", "mann", "field", "worth", "ford", "ton", "ley", "poulos", "idis", "kumar", "nathan")
+
+
+DETERMINERS = {"the", "a", "an", "our", "your", "my", "their", "his", "her", "its", "this", "that", "these",
+               "those"}
+NOT_BEFORE_PERSON = DETERMINERS | {"use", "using", "via", "in", "on", "into"}
+PERSON_VERBS = {"called", "phoned", "said", "says", "asked", "asks", "wrote", "writes", "wants", "needs", "sent",
+                "emailed", "paid", "left", "joined", "is", "was", "has", "had", "will", "would", "can", "could",
+                "approved", "signed", "complained", "reported", "requested", "mentioned", "told", "thinks"}
+
+
+def _person_context(text: str, toks: list[tuple[int, int, str]], i: int, run: list[int], cue: str | None) -> bool:
+    """Context that makes an unknown capitalised pair a person: a cue before, a verb or comma after,
+    and no determiner right before ("the Release Notes", "use Google Sheets" are not people)."""
+    if i > 0 and _norm(toks[i - 1][2]) in NOT_BEFORE_PERSON:
+        return False
+    if cue is not None and cue not in ("for", "to", "with", "by", "from"):
+        return True
+    after = run[-1] + 1
+    following = text[toks[run[-1]][1]: toks[run[-1]][1] + 2]
+    if following[:1] in (",", ")", "(", "'", "’") or following.startswith((" (", " <", " -")):
+        return True
+    return after < len(toks) and _norm(toks[after][2]) in PERSON_VERBS
+
+
+def initial_common(words: list[str], lex: Lexicon) -> bool:
+    """Whether the first word of a run is a common word (then the run is likely not a name)."""
+    return words[0] in lex.common_words
 
 
 def _surname_like(word: str, lex: Lexicon) -> bool:
@@ -112,6 +143,11 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         run = [i]
         j = i + 1
         while j < n and len(run) < 4 and _joinable(text, toks[j - 1][0], toks[j - 1][1], toks[j][0]):
+            if cap and _norm(toks[j][2]) in PARTICLES and j + 1 < n and toks[j + 1][2][:1].isupper() \
+                    and _joinable(text, toks[j][0], toks[j][1], toks[j + 1][0]) and len(run) < 3:
+                run += [j, j + 1]  # "Joshua van Brunswijk", "Maria de Souza"
+                j += 2
+                continue
             if not _extends_run(toks[j][2], lex, loose=not cap or cue in STRONG_CUES):
                 # "i'm marcus whitfield." - an unknown lower-case word closing a cued name
                 w = _norm(toks[j][2])
@@ -127,7 +163,7 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         words = [_norm(toks[k][2]) for k in run]
         run_start, run_end = toks[run[0]][0], _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
 
-        is_first = low in lex.first_names
+        is_first = low in lex.first_names or ("-" in low and any(p in lex.first_names for p in low.split("-")))
         is_last = low in lex.last_names
         common = low in lex.common_words
         place_hit = _place_match(text, toks, i, lex)
@@ -161,6 +197,12 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
                 and not common:
             person, score = True, 0.6
 
+        if not person and cap and len(run) > 1 and not initial_common(words, lex) and \
+                all(w not in lex.common_words and w.isalpha() for w in words) and \
+                not (place_hit and place_hit >= run[-1] + 1) and not all(toks[k][2].isupper() for k in run) \
+                and _person_context(text, toks, i, run, cue):
+            # two or more unknown capitalised words in a row ("Sayuri Inoue", "Xiuying Xiong")
+            person, score = True, 0.45
         if person:
             if prev_title:
                 run_start = toks[i - 1][0]
@@ -170,7 +212,8 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         if place_hit and (cap or _LOC_CUE_RE.search(before)):
             k_end = place_hit
             loc_cue = bool(_LOC_CUE_RE.search(before))
-            if not (initial and common) and (cap or loc_cue):
+            after_determiner = i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and k_end == i + 1
+            if not (initial and common) and (cap or loc_cue) and not after_determiner:
                 yield Finding(start, _strip_possessive(text, toks[k_end - 1][0], toks[k_end - 1][1]),
                               LOCATION, 0.8 if loc_cue else 0.6, "gazetteer")
                 i = k_end

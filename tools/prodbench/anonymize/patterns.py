@@ -69,6 +69,9 @@ CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 VAT_RE = re.compile(r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
                     r"[ ]?[0-9A-Z]{8,12}\b")
+PHONE_CONTEXT_RE = re.compile(r"(?i)\b(?:call|phone|tel|telephone|mobile|cell|number|whatsapp|sms|fax|reach|"
+                              r"ring|contact|from|on|at)\b[^.\n]{0,20}$")
+NATIONAL_PHONE_RE = re.compile(r"(?<![\w+])\(?\d{2,5}\)?(?:[ .-]?\(?\d{2,4}\)?){1,4}(?![\w])")
 PHONE_FALLBACK_RE = re.compile(
     r"(?<![\w+])(?:\+?1[ .-]?)?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]\d{4}(?!\d)"
     r"|(?<![\w])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}\d(?!\d)"
@@ -135,8 +138,12 @@ def find_secrets(text: str) -> Iterator[Finding]:
         value = m.group("value")
         if value.lower() in {"reset", "manager", "protected", "required", "expired", "please"}:
             continue
-        if re.search(r"\d", value) or re.search(r"[^A-Za-z]", value) or len(value) >= 12:
-            yield Finding(m.start("value"), m.end("value"), SECRET, 0.8, "secret-assign")
+        end = m.end("value")
+        while end > m.start("value") and text[end - 1] in ".!?:)]}":
+            end -= 1
+        value = text[m.start("value"): end]
+        if len(value) >= 6 and (re.search(r"\d", value) or re.search(r"[^A-Za-z]", value) or len(value) >= 12):
+            yield Finding(m.start("value"), end, SECRET, 0.8, "secret-assign")
     for m in CANDIDATE_TOKEN_RE.finditer(text):
         if looks_like_secret(m.group()):
             yield Finding(m.start(), m.end(), SECRET, 0.7, "secret-entropy")
@@ -211,7 +218,13 @@ def find_phones(text: str) -> Iterator[Finding]:
         for m in PHONE_FALLBACK_RE.finditer(text):
             digits = sum(c.isdigit() for c in m.group())
             if 7 <= digits <= 15 and not any(s <= m.start() < e for s, e in seen):
+                seen.add((m.start(), m.end()))
                 yield Finding(m.start(), m.end(), PHONE, 0.7, "phone-pattern")
+        for m in NATIONAL_PHONE_RE.finditer(text):
+            digits = sum(c.isdigit() for c in m.group())
+            if 9 <= digits <= 13 and not any(s < m.end() and m.start() < e for s, e in seen) \
+                    and PHONE_CONTEXT_RE.search(text[max(0, m.start() - 40): m.start()]):
+                yield Finding(m.start(), m.end(), PHONE, 0.6, "phone-context")
 
 
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
@@ -222,9 +235,10 @@ def find_dates_of_birth(text: str) -> Iterator[Finding]:
 
 
 def _street_suffixes() -> list[str]:
+    from faker.providers.address.en_GB import Provider as GB
     from faker.providers.address.en_US import Provider
 
-    extra = ["St", "Ave", "Rd", "Blvd", "Ln", "Dr", "Ct", "Pl", "Sq", "Hwy", "Pkwy", "Ter", "Cir",
+    extra = [*GB.street_suffixes, "St", "Ave", "Rd", "Blvd", "Ln", "Dr", "Ct", "Pl", "Sq", "Hwy", "Pkwy", "Ter", "Cir",
              "Close", "Crescent", "Gardens", "Grove", "Mews", "Row", "Walk", "Hill"]
     return sorted({*Provider.street_suffixes, *extra}, key=len, reverse=True)
 
@@ -237,17 +251,29 @@ def _address_re() -> re.Pattern[str]:
     if _ADDRESS_RE is None:
         suffix = "|".join(map(re.escape, _street_suffixes()))
         us = (
-            rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){{1,4}}(?:{suffix})\b\.?"
-            r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|#)\.?\s*#?\w+)?"
+            rf"(?:\b(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)\s+\w+,\s*)?"
+            rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){{1,4}}(?:{suffix})\b\.?"
+            r"(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Piano|#)\.?\s*#?\w+)?"
             r"(?:,?\s*\n?\s*[A-Z][A-Za-z .'-]{1,30},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?"
         )
-        # Continental style: "Hauptstraße 12", "Rue de la Paix 5", "Via Roma 10", "Calle Mayor 3"
-        continental = (
-            r"\b(?:[A-ZÄÖÜ][a-zäöüß]+(?:stra(?:ß|ss)e|weg|gasse|allee|platz|ring|damm|ufer)"
-            r"|(?:Rue|Avenue|Boulevard|Via|Viale|Piazza|Calle|Avenida|Plaza|Rua|Straat|Laan|Ulica)"
-            r"(?:\s+(?:de|del|della|di|la|le|des|du|da|do|van|der)?\s*[A-ZÀ-Ý][\w'-]+){1,3})"
-            r"\s+\d{1,4}[a-z]?\b(?:,\s*\d{4,5}\s+[A-ZÀ-Ý][\w-]+)?"
+        # Continental style: "Hauptstraße 12", "Jens-Drubin-Straße 47-26", "Rue de la Paix 5", "Via Roma 10"
+        german = (
+            r"\b(?:[A-ZÄÖÜ][a-zäöüß]+-){0,3}[A-ZÄÖÜ][a-zäöüß]*(?:-?[Ss]tra(?:ß|ss)e|-?[Ss]tr\.|-?[Ww]eg|"
+            r"-?[Gg]asse|-?[Aa]llee|-?[Pp]latz|-?[Rr]ing|-?[Dd]amm|-?[Uu]fer|-?[Ss]teig|-?[Pp]fad|"
+            r"straat|laan|dreef|plein|gracht|kade|singel|steeg|hof|pad|weg|ulica)"
+            r",?\s+\d{1,4}[a-z]?(?:[-/]\d{1,4})?\b(?:,\s*\d{4,5}\s+[A-ZÄÖÜ][\w-]+)?"
         )
+        romance_words = r"(?:[Rr]ue|[Aa]venue|[Bb]oulevard|[Bb]d|[Cc]hemin|[Aa]llée|[Ii]mpasse|[Qq]uai|[Vv]ia|[Vv]iale|" \
+                        r"[Pp]iazza|[Pp]iazzale|[Vv]icolo|[Ss]tretto|[Bb]orgo|[Cc]ontrada|[Ll]argo|[Cc]orso|[Rr]otonda|[Cc]anale|" \
+                        r"[Cc]alle|[Aa]venida|[Pp]laza|[Pp]aseo|[Cc]amino|[Rr]onda|[Tt]ravesía|[Cc]allejón|[Cc]añada|" \
+                        r"[Gg]lorieta|[Pp]asaje|[Pp]asadizo|[Cc]uesta|[Aa]lameda|[Rr]ambla|[Cc]arrera|[Aa]cceso|" \
+                        r"[Rr]ua|[Ss]traat|[Ll]aan|[Uu]lica|ul\.|al\.|pl\.|os\.)"
+        romance = (
+            rf"\b(?:\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+)?{romance_words}"
+            r"(?:\s+(?:de|del|della|di|la|le|les|des|du|da|do|dos|van|der|l'|d')){0,2}"
+            r"(?:\s*[A-ZÀ-ÝŁŚŻŹĆ][\w'-]+){1,3}(?:,?\s+\d{1,4}[a-z]?\b)?(?:\s+(?:Apt\.|Piso|Puerta)\s*\d+)?"
+        )
+        continental = f"{german}|{romance}"
         uk_postcode = r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
         _ADDRESS_RE = re.compile(f"{us}|{continental}|{uk_postcode}")
     return _ADDRESS_RE
