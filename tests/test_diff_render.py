@@ -145,3 +145,16 @@ def test_config_changes_mask_secrets_but_not_env_names():
     assert {"key": "model", "base": "a", "head": "b"} in changes
     assert {"key": "api_key_env", "base": "KEY_A", "head": "KEY_B"} in changes
     assert {"key": "extra.token", "base": "***", "head": "***"} in changes
+
+
+def test_other_params_changes_are_shown():
+    records = [_record(i) for i in range(4)]
+    head_params = {**PARAMS, "score": {"pass_threshold": 0.9}}
+    base = RevisionData(Revision("main", "b" * 40, Path(".")), PARAMS, records, None)
+    head = RevisionData(Revision("pr", None, Path(".")), head_params, records, None)
+    evals = {"m": _eval(records, "m", {r["id"]: 1.0 for r in records}, "ok", {"model": "x"})}
+    doc = compute_diff(base, head, evals, evals, DiffSettings(resamples=200))
+    assert doc["params_changes"] == [{"key": "score.pass_threshold", "base": None, "head": 0.9}]
+    assert doc["models"]["m"]["config_changes"] == []
+    comment = render_comment(doc)
+    assert "Other params.yaml changes" in comment and "score\\.pass\\_threshold" in comment

@@ -279,6 +279,8 @@ def compute_diff(base: RevisionData, head: RevisionData, base_evals: dict[str, M
                "golden_lock_changed": pairing.golden_lock_changed,
                "total": {"base": len(base.records), "head": len(head.records)}}
     base_cov, head_cov = coverage_summary(base.records, base.params), coverage_summary(head.records, head.params)
+    other_params = config_changes({k: v for k, v in base.params.items() if k != "models"},
+                                  {k: v for k, v in head.params.items() if k != "models"})
 
     def rev(data: RevisionData) -> dict[str, Any]:
         return {"label": data.revision.label, "sha": data.revision.sha}
@@ -295,6 +297,7 @@ def compute_diff(base: RevisionData, head: RevisionData, base_evals: dict[str, M
         "prompts": prompts,
         "models": models,
         "coverage": coverage_delta(base_cov, head_cov),
+        "params_changes": other_params,
         "task_types": list(((head.params.get("taxonomy") or {}).get("task_types") or {}).keys()),
     })
 
@@ -342,8 +345,8 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
         head_revision = (materialise(project.root, head_rev, Path(tmp) / "head") if head_rev
                          else working_tree(project.root))
         head = load_revision(head_revision)
-        settings = DiffSettings.from_params(head.params)
-        settings.fail_on_regression = DiffSettings.from_params(base.params).fail_on_regression
+        # The base branch's policy (alpha, gate) applies: a PR cannot loosen its own check.
+        settings = DiffSettings.from_params(base.params)
         if fail_on_regression is not None:
             settings.fail_on_regression = fail_on_regression
         log(f"evaluating base {base_rev} ({len(base.records)} prompts)")

@@ -159,9 +159,16 @@ def _config_section(doc: dict[str, Any]) -> str:
             change = _dict(change)
             rows.append([inline(name, 60), inline(change.get("key"), 60), inline(change.get("base"), 120),
                          inline(change.get("head"), 120)])
-    if not rows:
-        return ""
-    return "#### Model config changes\n\n" + table(["model", "field", "base", "head"], rows[:60])
+    others = [[inline(_dict(c).get("key"), 80), inline(_dict(c).get("base"), 120), inline(_dict(c).get("head"), 120)]
+              for c in _list(doc.get("params_changes"))]
+    parts = []
+    if rows:
+        parts.append("#### Model config changes\n\n" + table(["model", "field", "base", "head"], rows[:60]))
+    if others:
+        parts.append("#### Other params.yaml changes\n\n"
+                     "Scoring, taxonomy or coverage settings changed: head scores use the head's settings.\n\n"
+                     + table(["field", "base", "head"], others[:60]))
+    return "\n\n".join(parts)
 
 
 def _chart_section(doc: dict[str, Any]) -> str:
