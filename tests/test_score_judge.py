@@ -8,7 +8,7 @@ from _score_helpers import record, run_row
 from llm_server import LLMServer, last_user_message
 from prodbench.scorers import Context, Item, SettingsError, get_scorer
 from prodbench.scorers.judge import load_rubric, parse_verdict
-from prodbench.scoring import score_results
+from prodbench.scoring import score_results, summarize
 
 KEY_ENV = "PRODBENCH_TEST_JUDGE_KEY"
 
@@ -149,6 +149,9 @@ def test_judge_in_the_plan_records_errors_per_row(judge_env):
     assert by_id["a"]["score"] == 1.0
     assert by_id["b"]["score"] is None and "every scorer failed" in by_id["b"]["error"]
     assert by_id["b"]["scorers"][0]["error"].startswith("unparsable judge verdict")
+    metrics = summarize(rows, [], params_for(server))
+    assert metrics["models"]["m"]["judge"] == {"items": 2, "errors": 1, "mean_agreement": 1.0}
+    assert metrics["models"]["m"]["score_errors"] == 1
 
 
 def test_missing_judge_key_is_a_user_error(monkeypatch):

@@ -101,6 +101,7 @@ def test_summarize_splits_sets_groups_and_intervals():
     assert b["golden"]["ci_low"] == b["golden"]["ci_high"] == 1.0
     assert b["rotating"]["n"] == 0 and b["rotating"]["mean"] is None
     assert a["cost_usd"] is None
+    assert "judge" not in a  # only present when a judge scorer ran
 
 
 def _write_project(root: Path, params: dict, recs: list[dict], runs: dict[str, list[dict]]) -> None:

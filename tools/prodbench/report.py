@@ -186,6 +186,14 @@ def build_report(
                                                  for s in r["scorers"] if s.get("score") != 1.0))[:160]]
                            for r in mine])
             out.append("")
+    judged = {m: d["judge"] for m, d in metrics["models"].items() if d.get("judge")}
+    if judged:
+        out += ["## LLM judge", "", "Judge verdicts per model: items judged, judge errors (unparsable "
+                "verdicts, timeouts; left out of the means) and the mean agreement of the k samples.", ""]
+        out += _table(["model", "judged items", "judge errors", "mean agreement"],
+                      [[m, str(j["items"]), str(j["errors"]), _pct(j.get("mean_agreement"))]
+                       for m, j in judged.items()])
+        out.append("")
     failed = [r for r in score_rows if r.get("score") is None]
     if failed:
         out += ["## Unscored rows", "", f"{len(failed)} row(s) could not be scored (run errors or every scorer "

@@ -27,6 +27,7 @@ from prodbench.scorers import Context, Item, ScoreResult, SettingsError, get_sco
 RESERVED_KEYS = ("scorer", "weight")
 DEFAULT_PASS_THRESHOLD = 0.5
 STAT_DIGITS = 4
+JUDGE_SCORERS = ("judge", "judge_pairwise")
 
 
 @dataclass
@@ -301,4 +302,23 @@ def summarize(score_rows: list[dict[str, Any]], run_rows: list[dict[str, Any]], 
             "score_errors": sum(1 for r in mine if r.get("score") is None and not str(r.get("error", "")).startswith("run error")),
             "n_rows": len(mine),
         }
+        judged = judge_summary(mine)
+        if judged is not None:
+            models[name]["judge"] = judged
     return {"models": models}
+
+
+def judge_summary(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Judge reliability for one model: judged items, judge errors and mean k-sample agreement.
+
+    Returns None when no judge scorer ran for these rows.
+    """
+    entries = [s for r in rows for s in r.get("scorers") or [] if s.get("name") in JUDGE_SCORERS]
+    if not entries:
+        return None
+    agreements = [s["details"]["agreement"] for s in entries if (s.get("details") or {}).get("agreement") is not None]
+    return {
+        "items": len(entries),
+        "errors": sum(1 for s in entries if s.get("score") is None),
+        "mean_agreement": round(sum(agreements) / len(agreements), STAT_DIGITS) if agreements else None,
+    }
