@@ -156,3 +156,44 @@ def _params(root: Path) -> dict:
     from prodbench.params import load_params
 
     return load_params(Project(root))
+
+
+@pytest.mark.usefixtures("builtin_rules_only")
+def test_parallel_workers_find_the_same_problems(bad_run: dict, monkeypatch) -> None:
+    root = bad_run["root"]
+    params = _params(root)
+    monkeypatch.setattr(validate, "BATCH_LINES", 2)  # many batches, several in flight
+    sequential = validate.validate_paths(Project(root), params, jobs=1)
+    parallel = validate.validate_paths(Project(root), params, jobs=2)
+    assert parallel.sorted_problems() == sequential.sorted_problems()
+    assert len(sequential.problems) == len(EXPECTED)
+    assert [(f.file, f.records, f.problems) for f in parallel.files] == [
+        (f.file, f.records, f.problems) for f in sequential.files]
+
+
+def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) -> None:
+    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
+    calls = []
+
+    def flag_code(record, ctx):
+        calls.append(record["id"])
+        return [("messages", "mentions a code")] if "BLUE-42" in str(record["messages"]) else ()
+
+    monkeypatch.setattr(validate, "RULE_MODULES", [])
+    monkeypatch.setattr(validate, "EXTRA_RECORD_RULES", [flag_code])
+    monkeypatch.setattr(validate, "EXTRA_PROJECT_RULES", [])
+    first = validate.validate_paths(Project(root), _params(root))
+    assert len(calls) == 9 and len(first.problems) == 1
+    assert list((root / "cache" / "validate").glob("extra-rules-*.bin"))
+    calls.clear()
+    second = validate.validate_paths(Project(root), _params(root))
+    assert calls == ["good-003"]  # only the line with a finding is re-checked
+    assert second.sorted_problems() == first.sorted_problems()
+    calls.clear()
+    validate.validate_paths(Project(root), _params(root), use_cache=False)
+    assert len(calls) == 9
+    calls.clear()
+    params = _params(root)
+    params["validate"]["pii_allowlist"].append("changed.example")  # other params: new fingerprint
+    validate.validate_paths(Project(root), params)
+    assert len(calls) == 9

@@ -14,7 +14,8 @@ Checks, in the order they apply to each file:
   ``jsonschema.Draft202012Validator.iter_errors`` for precise messages;
 * record rules (only on schema-valid records): :data:`RECORD_RULES` (taxonomy
   membership, empty messages, conversation ending with a turn for the model) then
-  :data:`EXTRA_RECORD_RULES`;
+  :data:`EXTRA_RECORD_RULES` (skipped for lines that passed them in an earlier run
+  under the same params and code: :class:`RuleCache`);
 * cross-file: duplicate ids (within the golden set, within each rotating period,
   within the pool, and golden ids anywhere else) and golden/rotating overlap (same
   id, or same ``messages``);
@@ -39,11 +40,14 @@ Extension points (for other modules, e.g. the PII gate and the golden lock):
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
+import hashlib
 import importlib
 import json
 import os
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -451,50 +455,232 @@ def _scope(project: Project, path: Path, set_name: str) -> str:
     return set_name
 
 
+class RuleCache:
+    """Remembers, across runs, the lines that passed every extra record rule.
+
+    Extra rules (the personal-data gate above all) are far slower than the built-in
+    ones. A line whose exact bytes passed them before, under the same params.yaml and
+    the same prodbench code (every file of the package and of the rule modules is
+    fingerprinted), is not re-scanned. Lines with findings are never cached.
+    The cache lives in ``cache/validate/`` (git-ignored); ``--no-cache`` bypasses it.
+
+    Args:
+        directory: Cache directory.
+        params: Loaded params.yaml (part of the fingerprint).
+        rules: The extra record rules (their modules are part of the fingerprint).
+    """
+
+    def __init__(self, directory: Path, params: dict[str, Any], rules: Sequence[RecordRule]):
+        self.directory = directory
+        self.path = directory / f"extra-rules-{_fingerprint(params, rules)}.bin"
+        self.known: set[int] = set()
+        self.new: list[int] = []
+        with contextlib.suppress(OSError, ValueError):  # no cache yet, or a torn file
+            self.known = set(array("Q", self.path.read_bytes()))
+
+    @staticmethod
+    def key(raw: bytes) -> int:
+        """The cache key of one line."""
+        return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+
+    def save(self) -> None:
+        """Write the cache (only if new lines passed), dropping caches of other fingerprints."""
+        if not self.new:
+            return
+        from prodbench.fsutil import atomic_write_bytes
+
+        keys = array("Q", sorted(self.known.union(self.new)))
+        try:
+            atomic_write_bytes(self.path, keys.tobytes())
+            for stale in self.directory.glob("extra-rules-*.bin"):
+                if stale != self.path:
+                    stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only checkout still validates, just without the cache
+
+
+def _fingerprint(params: dict[str, Any], rules: Sequence[RecordRule]) -> str:
+    import sys
+
+    import prodbench
+
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str))
+    files = {p for p in Path(prodbench.__file__).parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    for rule in rules:
+        digest.update(f"{rule.__module__}.{getattr(rule, '__qualname__', rule)}".encode())
+        module_file = getattr(sys.modules.get(rule.__module__), "__file__", None)
+        if module_file:
+            files.add(Path(module_file))
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+BATCH_LINES = 4096
+PARALLEL_MIN_BYTES = 8_000_000  # below this, worker start-up costs more than it saves
+
+# Per-line result: (line number, id or None, messages hash or None, cache key of a line that
+# newly passed the extra rules or None). Problems travel as (line, field, message).
+_Entry = tuple[int, Any, Any, Any]
+
+
+class _LineChecker:
+    """Checks batches of lines of one kind of file; runs in the main process or in a worker.
+
+    Everything a line needs that does not depend on other lines happens here: JSON
+    parsing, schema, record rules, extra rules (with the verdict cache) and the messages
+    hash. The cross-line checks (duplicates, overlap) need the returned entries.
+    """
+
+    def __init__(self, checker: SchemaChecker, extra_rules: list[RecordRule], cache_known: set[int] | None):
+        self.checker = checker
+        self.rules = list(RECORD_RULES)
+        self.extra_rules = extra_rules
+        self.cache_known = cache_known
+
+    def check(
+        self, ctx: FileContext, lines: list[tuple[int, bytes]]
+    ) -> tuple[list[tuple[int, str, str]], list[_Entry], int]:
+        """Return (problems, entries, records parsed) for ``lines`` of the file ``ctx``."""
+        problems: list[tuple[int, str, str]] = []
+        entries: list[_Entry] = []
+        add_problem = problems.append
+        add_entry = entries.append
+        is_valid = self.checker.is_valid
+        rules = self.rules
+        extra_rules = self.extra_rules
+        cache_known = self.cache_known
+        use_cache = cache_known is not None
+        cache_key = RuleCache.key
+        loads = orjson.loads
+        dumps = orjson.dumps
+        sort_keys = orjson.OPT_SORT_KEYS
+        decode_error = orjson.JSONDecodeError
+        hashed = ctx.set_name in (GOLDEN, ROTATING)
+        records = 0
+        for number, raw in lines:
+            try:
+                record = loads(raw)
+            except decode_error as exc:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:  # reported per file by the main process
+                    try:
+                        record = loads(raw.decode("utf-8", errors="replace"))
+                    except decode_error:
+                        continue
+                else:
+                    add_problem((number, "", f"malformed JSON: {exc}"))
+                    continue
+            records += 1
+            if type(record) is not dict:
+                kind = type(record).__name__.replace("list", "array").replace("NoneType", "null")
+                add_problem((number, "", f"a prompt record must be a JSON object, not {kind}"))
+                continue
+            record_id = record.get("id")
+            if type(record_id) is not str:
+                record_id = None
+            if not is_valid(record):
+                for fld, message in self.checker.errors(record):
+                    add_problem((number, fld, message))
+                add_entry((number, record_id, None, None))
+                continue
+            for rule in rules:
+                found = rule(record, ctx)
+                if found:
+                    for fld, message in found:
+                        add_problem((number, fld, message))
+            new_key = None
+            if extra_rules:
+                key = cache_key(raw) if use_cache else None
+                if key is None or key not in cache_known:
+                    clean = True
+                    for rule in extra_rules:
+                        found = rule(record, ctx)
+                        if found:
+                            clean = False
+                            for fld, message in found:
+                                add_problem((number, fld, message))
+                    if clean:
+                        new_key = key
+            digest = hash(dumps(record["messages"], option=sort_keys)) if hashed else None
+            add_entry((number, record_id, digest, new_key))
+        return problems, entries, records
+
+
+_WORKER: _LineChecker | None = None  # set before forking the worker processes
+
+
+def _worker_check(ctx: FileContext, lines: list[tuple[int, bytes]]):
+    gc.disable()
+    assert _WORKER is not None
+    return _WORKER.check(ctx, lines)
+
+
 class _Validator:
     """State of one validation run (kept small: ids and golden hashes only)."""
 
-    def __init__(self, project: Project, params: dict[str, Any], checker: SchemaChecker):
+    def __init__(self, project: Project, params: dict[str, Any], checker: SchemaChecker, use_cache: bool = True):
         self.project = project
         self.params = params
-        self.checker = checker
         self.report = ValidationReport()
         self.labels: list[str] = []
         self.ids: dict[str, dict[str, tuple[int, int]]] = {}
         self.golden_ids: dict[str, tuple[int, int]] = {}
         self.golden_hashes: dict[int, tuple[str, int, int]] = {}
-        self.rules: list[RecordRule] = [*RECORD_RULES, *EXTRA_RECORD_RULES]
+        extra_rules = list(EXTRA_RECORD_RULES)
+        self.cache = RuleCache(project.cache_dir / "validate", params, extra_rules) if use_cache and extra_rules else None
+        self.lines = _LineChecker(checker, extra_rules, self.cache.known if self.cache is not None else None)
 
     def where(self, location: tuple[int, int]) -> str:
         return f"{self.labels[location[0]]}:{location[1]}"
 
-    def validate_file(self, path: Path, set_name: str) -> None:
+    def run(self, files: list[tuple[Path, str]], jobs: int) -> None:
+        """Validate ``files`` in order, checking line batches in ``jobs`` processes."""
+        if jobs > 1:
+            global _WORKER
+            import concurrent.futures
+            import multiprocessing
+
+            _WORKER = self.lines
+            try:
+                context = multiprocessing.get_context("fork")
+                with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                    for path, set_name in files:
+                        self.validate_file(path, set_name, pool, jobs)
+            finally:
+                _WORKER = None
+        else:
+            for path, set_name in files:
+                self.validate_file(path, set_name)
+
+    def validate_file(self, path: Path, set_name: str, pool: Any = None, jobs: int = 1) -> None:
         label = self.project.rel(path)
         file_index = len(self.labels)
         self.labels.append(label)
         summary = FileSummary(label, set_name)
         self.report.files.append(summary)
-        problems: list[Problem] = []
         ctx = FileContext(label, set_name, _scope(self.project, path, set_name), self.params, self.project)
-        scope_ids = self.ids.setdefault(ctx.scope, {})
-        golden_hashes = self.golden_hashes
-        golden_ids = self.golden_ids
-        dumps = orjson.dumps
-        sort_keys = orjson.OPT_SORT_KEYS
-        is_golden = set_name == GOLDEN
-        is_rotating = set_name == ROTATING
-        check_hash = is_golden or is_rotating
-        is_valid = self.checker.is_valid
-        rules = self.rules
-        loads = orjson.loads
-        decode_error = orjson.JSONDecodeError
+        problems: list[Problem] = []
         crlf_lines: list[int] = []
         bad_utf8: list[tuple[int, str]] = []
-        records = 0
+        pending: list[Any] = []  # futures (or results) in file order
+        batch: list[tuple[int, bytes]] = []
         number = 0
         raw = b""
+
+        def flush() -> None:
+            if pool is None:
+                self._merge(ctx, file_index, self.lines.check(ctx, batch), summary, problems)
+                return
+            pending.append(pool.submit(_worker_check, ctx, batch))
+            while len(pending) > 2 * jobs:  # bounded: memory stays flat
+                self._merge(ctx, file_index, pending.pop(0).result(), summary, problems)
+
         try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below; a with-block costs an indent level
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the with-block below
         except OSError as exc:
             self.report.problems.append(Problem(label, 0, "", f"cannot read file: {exc.strerror}"))
             return
@@ -505,74 +691,80 @@ class _Validator:
                     raw = raw[3:]
                 if raw.endswith(b"\r\n"):
                     crlf_lines.append(number)
-                try:
-                    record = loads(raw)
-                except decode_error as exc:
-                    if not raw.strip():
+                if raw.isascii():
+                    if raw.isspace():
                         continue  # blank line
+                else:
                     try:
                         raw.decode("utf-8")
-                    except UnicodeDecodeError as uexc:
-                        bad_utf8.append((number, f"byte 0x{raw[uexc.start]:02x} at column {uexc.start + 1}"))
-                        try:
-                            record = loads(raw.decode("utf-8", errors="replace"))
-                        except decode_error:
-                            continue
-                    else:
-                        problems.append(Problem(label, number, "", f"malformed JSON: {exc}"))
-                        continue
-                records += 1
-                if type(record) is not dict:
-                    kind = type(record).__name__.replace("list", "array").replace("NoneType", "null")
-                    problems.append(Problem(label, number, "", f"a prompt record must be a JSON object, not {kind}"))
-                    continue
-                valid = is_valid(record)
-                if not valid:
-                    for fld, message in self.checker.errors(record):
-                        problems.append(Problem(label, number, fld, message))
-                record_id = record.get("id")
-                overlaps = False
-                if type(record_id) is str:
-                    if record_id in scope_ids or not is_golden:
-                        overlaps = self._check_id(record_id, scope_ids, file_index, number, label, ctx, problems)
-                    else:
-                        location = (file_index, number)
-                        scope_ids[record_id] = location
-                        golden_ids[record_id] = location
-                if not valid:
-                    continue
-                for rule in rules:
-                    found = rule(record, ctx)
-                    if found:
-                        problems.extend(Problem(label, number, fld, message) for fld, message in found)
-                if check_hash:
-                    digest = hash(dumps(record["messages"], option=sort_keys))
-                    if is_golden:
-                        if digest not in golden_hashes:
-                            golden_hashes[digest] = (record_id, file_index, number)
-                    else:
-                        first = golden_hashes.get(digest)
-                        if first is not None and not overlaps:
-                            problems.append(
-                                Problem(
-                                    label,
-                                    number,
-                                    "messages",
-                                    f"same messages as golden item {first[0]!r} "
-                                    f"({self.where(first[1:])}); golden and rotating sets must not overlap",
-                                )
-                            )
+                    except UnicodeDecodeError as exc:
+                        bad_utf8.append((number, f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"))
+                batch.append((number, raw))
+                if len(batch) >= BATCH_LINES:
+                    flush()
+                    batch = []
+        if batch:
+            flush()
+        while pending:
+            self._merge(ctx, file_index, pending.pop(0).result(), summary, problems)
         if crlf_lines:
             more = f" (and {len(crlf_lines) - 1} more lines)" if len(crlf_lines) > 1 else ""
             problems.append(Problem(label, crlf_lines[0], "", f"CRLF line ending{more}; use LF (\\n) line endings"))
-        for index, (line, detail) in enumerate(bad_utf8[:1]):
-            more = f" (and {len(bad_utf8) - 1} more lines)" if len(bad_utf8) > 1 and index == 0 else ""
+        if bad_utf8:
+            line, detail = bad_utf8[0]
+            more = f" (and {len(bad_utf8) - 1} more lines)" if len(bad_utf8) > 1 else ""
             problems.append(Problem(label, line, "", f"file is not UTF-8: invalid {detail}{more}; re-save as UTF-8"))
         if number and not raw.endswith(b"\n"):
             problems.append(Problem(label, number, "", "missing final newline; end the file with a newline"))
-        summary.records = records
         summary.problems = len(problems)
         self.report.problems.extend(problems)
+
+    def _merge(
+        self,
+        ctx: FileContext,
+        file_index: int,
+        result: tuple[list[tuple[int, str, str]], list[_Entry], int],
+        summary: FileSummary,
+        problems: list[Problem],
+    ) -> None:
+        """Fold one checked batch into the run: its problems, ids, hashes and cache keys."""
+        found, entries, records = result
+        label = ctx.file
+        summary.records += records
+        problems.extend(Problem(label, line, fld, message) for line, fld, message in found)
+        scope_ids = self.ids.setdefault(ctx.scope, {})
+        golden_ids = self.golden_ids
+        golden_hashes = self.golden_hashes
+        is_golden = ctx.set_name == GOLDEN
+        new_keys = self.cache.new if self.cache is not None else None
+        for number, record_id, digest, new_key in entries:
+            overlaps = False
+            if record_id is not None:
+                if record_id in scope_ids or not is_golden:
+                    overlaps = self._check_id(record_id, scope_ids, file_index, number, label, ctx, problems)
+                else:
+                    location = (file_index, number)
+                    scope_ids[record_id] = location
+                    golden_ids[record_id] = location
+            if new_key is not None and new_keys is not None:
+                new_keys.append(new_key)
+            if digest is None:
+                continue
+            if is_golden:
+                if digest not in golden_hashes:
+                    golden_hashes[digest] = (record_id, file_index, number)
+                continue
+            first = golden_hashes.get(digest)
+            if first is not None and not overlaps:
+                problems.append(
+                    Problem(
+                        label,
+                        number,
+                        "messages",
+                        f"same messages as golden item {first[0]!r} ({self.where(first[1:])}); "
+                        "golden and rotating sets must not overlap",
+                    )
+                )
 
     def _check_id(
         self,
@@ -611,6 +803,8 @@ def validate_paths(
     project: Project,
     params: dict[str, Any],
     paths: Sequence[str | Path] = (),
+    use_cache: bool = True,
+    jobs: int | None = None,
 ) -> ValidationReport:
     """Validate prompt files and return every problem found.
 
@@ -618,6 +812,10 @@ def validate_paths(
         project: The project (for the schema, set membership and path labels).
         params: Loaded params.yaml (taxonomy, validate settings).
         paths: Files or directories to validate; empty means all of ``prompts/``.
+        use_cache: Skip the extra (slow) record rules for lines that passed them in an
+            earlier run (see :class:`RuleCache`).
+        jobs: Worker processes checking line batches; None picks the number of CPUs
+            (at most 4) for large inputs and 1 (no workers) for small ones.
 
     Returns:
         The report; ``report.ok`` is true when nothing was found.
@@ -627,15 +825,19 @@ def validate_paths(
     """
     load_rule_modules()
     files = discover_files(project, paths)
-    validator = _Validator(project, params, schema_checker(project))
+    validator = _Validator(project, params, schema_checker(project), use_cache=use_cache)
+    if jobs is None:
+        total = sum(path.stat().st_size for path, _ in files)
+        jobs = min(os.cpu_count() or 1, 4) if total >= PARALLEL_MIN_BYTES else 1
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the id maps hold many small tuples; cyclic GC passes only cost time here
     try:
-        for path, set_name in files:
-            validator.validate_file(path, set_name)
+        validator.run(files, max(1, jobs))
     finally:
         if gc_was_enabled:
             gc.enable()
+    if validator.cache is not None:
+        validator.cache.save()
     run = RunContext(project, params, files, full_scan=not paths)
     for rule in EXTRA_PROJECT_RULES:
         validator.report.problems.extend(rule(run) or ())

@@ -29,7 +29,15 @@ from prodbench.commands._common import load_context
     help="Write the report to FILE (atomically) instead of stdout; a one-line summary still "
     "goes to stderr.",
 )
-def command(paths: tuple[Path, ...], output_format: str, output: Path | None) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    envvar="PRODBENCH_VALIDATE_NO_CACHE",
+    help="Re-run the slow extra rules (personal-data gate) on every line instead of skipping lines "
+    "that passed them before under the same params and code (cache/validate/). "
+    "[env: PRODBENCH_VALIDATE_NO_CACHE]",
+)
+def command(paths: tuple[Path, ...], output_format: str, output: Path | None, no_cache: bool) -> None:
     """Check prompt files against the schema and the repo rules.
 
     Streams every prompts/**/*.jsonl (golden set, rotating slices, pool), or only the
@@ -52,7 +60,7 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None) ->
     from prodbench.validate import render_json, render_text, validate_paths
 
     project, params = load_context()
-    report = validate_paths(project, params, paths)
+    report = validate_paths(project, params, paths, use_cache=not no_cache)
     data = render_json(report) if output_format == "json" else render_text(report).encode("utf-8")
     if output is not None:
         atomic_write_bytes(output, data)
