@@ -84,7 +84,7 @@ def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Conn
     runner.on_retry_hook = lambda: conn.send(("retry",))
     code = 0
     try:
-        asyncio.run(_run_async(runner, part, None, None))
+        asyncio.run(_run_async(runner, part))
         stats = runner.stats
         conn.send(("done", {"turns": stats.turns, "cache_hits": stats.cache_hits, "calls": stats.calls}))
     except BaseException:  # noqa: BLE001 - report through the exit code; the parent re-runs leftovers

@@ -306,7 +306,7 @@ class _Runner:
         }
 
 
-async def _run_async(runner: _Runner, todo: list[dict[str, Any]], *_unused: Any) -> list[dict[str, Any]]:
+async def _run_async(runner: _Runner, todo: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Generate ``todo`` with ``concurrency`` async workers; ``runner.on_row`` sees each row."""
     queue: asyncio.Queue = asyncio.Queue()
     for record in todo:
