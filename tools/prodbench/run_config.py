@@ -51,10 +51,17 @@ def config_hash(model_cfg: dict[str, Any]) -> str:
 
 
 def run_settings(run_params: dict[str, Any] | None, model_cfg: dict[str, Any]) -> dict[str, Any]:
-    """``run`` params with defaults filled in; a model's own ``concurrency`` wins."""
+    """``run`` params with defaults filled in; a model's own ``concurrency`` wins.
+
+    The embedded model runs one generation at a time (one llama.cpp context, all cores), so its
+    concurrency is 1: more in flight would only queue behind the lock, inflate the recorded
+    latencies and risk timeouts.
+    """
     settings = {**DEFAULT_RUN, **(run_params or {})}
     if model_cfg.get("concurrency"):
         settings["concurrency"] = model_cfg["concurrency"]
+    if str(model_cfg.get("model", "")).startswith(f"{LOCAL_PROVIDER}/"):
+        settings["concurrency"] = 1
     return settings
 
 
