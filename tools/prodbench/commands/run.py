@@ -78,6 +78,7 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
             cache_writer=f"responses{suffix}", stats=stats,
         )
         write_jsonl(results_dir / f"{name}{suffix}.jsonl", rows)
+        (cache_root / name).mkdir(parents=True, exist_ok=True)  # a DVC output, even when nothing was cached
         journal.unlink(missing_ok=True)
         click.echo(f"run {stats.summary()}", err=True)
         if rows and stats.failed / len(rows) > max_failed:
