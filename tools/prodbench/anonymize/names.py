@@ -107,6 +107,13 @@ def _person_context(text: str, toks: list[tuple[int, int, str]], i: int, run: li
     return after < len(toks) and _norm(toks[after][2]) in PERSON_VERBS
 
 
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether a word touches digits or underscores ("echo24", "id_mike"): a code, not a name."""
+    before = text[start - 1: start] if start else ""
+    after = text[end: end + 1]
+    return any(c.isdigit() or c == "_" for c in before + after)
+
+
 def initial_common(words: list[str], lex: Lexicon) -> bool:
     """Whether the first word of a run is a common word (then the run is likely not a name)."""
     return words[0] in lex.common_words
@@ -186,11 +193,13 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
-        elif not cap and is_first and not common and not place_hit and (
-                cue is not None or (i + 1 < n and _surname_like(toks[i + 1][2], lex))):
+        elif not cap and is_first and not common and not place_hit and not _glued(text, start, end) and (
+                cue is not None or (i + 1 < n and _surname_like(toks[i + 1][2], lex)
+                                    and _joinable(text, start, end, toks[i + 1][0]))):
             # lower-case chat: "customer olga petrova", "ask priya raman"
             run = [i] + ([i + 1] if i + 1 < n and _surname_like(toks[i + 1][2], lex)
-                         and _joinable(text, start, end, toks[i + 1][0]) else [])
+                         and _joinable(text, start, end, toks[i + 1][0])
+                         and not _glued(text, toks[i + 1][0], toks[i + 1][1]) else [])
             run_end = _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
             person, score = True, 0.55
         elif cap and len(run) > 1 and any(w in lex.first_names for w in words[1:2]) and words[-1] in lex.last_names \
