@@ -140,3 +140,13 @@ def test_cli_no_launches_recorded(project_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["correlate", "--no-plots"])
     assert result.exit_code == 1
     assert "no launches recorded yet" in result.output
+
+
+def test_cli_no_version_matches(project_dir: Path) -> None:
+    _cli_project(project_dir)
+    set_production_params(project_dir)
+    write_production_csv(project_dir, [{"version": "V1", "satisfaction": 0.5, "incidents": 2}])
+    result = CliRunner().invoke(cli, ["correlate", "--no-plots"])
+    assert result.exit_code == 1
+    assert "no recorded launch matches a production row: metrics/history.jsonl has v1; " in result.output
+    assert "data/production/metrics.csv has V1" in result.output

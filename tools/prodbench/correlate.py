@@ -157,7 +157,7 @@ def describe_metric(metric: str, cells: dict[str, dict[str, Any]], min_n: int) -
         parts.append(f"every slice has n <= {n_max} < {min_n} launches with {metric}: nothing can be concluded yet")
     elif groups["insufficient"]:
         parts.append(f"{_and(groups['insufficient'])}: n < {min_n}, nothing can be concluded")
-    return "; ".join(parts) if parts else f"{metric}: no benchmark slice to compare"
+    return "; ".join(parts) if parts else "no benchmark slice to compare"
 
 
 def _benchmark_versions(joined: Joined) -> list[dict[str, Any]]:
@@ -317,6 +317,15 @@ def run_correlate(
         raise UserError(f"{project.rel(history)}: no launches recorded yet; after each launch run "
                         "`prodbench launch record --model NAME --version V`")
     joined = join(entries, prod, project.rel(history))
+    if not joined.launches:
+        def some(items: list[str]) -> str:
+            return ", ".join(items[:8]) + (f" (+{len(items) - 8} more)" if len(items) > 8 else "")
+
+        raise UserError(
+            f"no recorded launch matches a production row: {project.rel(history)} has {some(joined.history_only)}; "
+            f"{project.rel(production_file)} has {some(joined.production_only) or 'no rows'}. The production "
+            "`version` (and `model`, if present) must equal what `prodbench launch record` was given."
+        )
     doc = analyse(joined, decls, params, Settings.from_params(params))
     doc["warnings"] = prod.warnings + doc["warnings"]
     doc["inputs"] = {
