@@ -21,7 +21,7 @@ def command() -> None:
     """
 
 
-@command.command("record")
+@command.command("record", short_help="Record a launched version with its current benchmark scores.")
 @click.option("--model", "model", required=True, help="Model name as scored in metrics/scores.json.")
 @click.option("--version", "version", required=True, help="Launched version (join key with production metrics).")
 @click.option("--date", "date", default=None, help="Launch date YYYY-MM-DD (default: today, UTC).")
