@@ -107,6 +107,21 @@ def _person_context(text: str, toks: list[tuple[int, int, str]], i: int, run: li
     return after < len(toks) and _norm(toks[after][2]) in PERSON_VERBS
 
 
+COMPANY_SUFFIXES = {"ltd", "limited", "inc", "llc", "llp", "gmbh", "ag", "sa", "sas", "sarl", "bv", "nv", "plc",
+                    "corp", "corporation", "co", "company", "group", "holdings", "srl", "spa", "oy", "ab", "as",
+                    "kg", "ug", "pty", "lp", "bank", "labs", "technologies", "solutions", "partners"}
+
+
+def _company_follows(text: str, toks: list[tuple[int, int, str]], run: list[int]) -> bool:
+    """Whether the run ends with, or is directly followed by, a company suffix."""
+    last = _norm(toks[run[-1]][2])
+    if last in COMPANY_SUFFIXES and len(run) > 1:
+        return True
+    nxt = run[-1] + 1
+    return nxt < len(toks) and _norm(toks[nxt][2]) in COMPANY_SUFFIXES and \
+        text[toks[run[-1]][1]: toks[nxt][0]] in (" ", ", ")
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     """Whether a word touches digits or underscores ("echo24", "id_mike"): a code, not a name."""
     before = text[start - 1: start] if start else ""
@@ -212,6 +227,8 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
                 and _person_context(text, toks, i, run, cue):
             # two or more unknown capitalised words in a row ("Sayuri Inoue", "Xiuying Xiong")
             person, score = True, 0.45
+        if person and _company_follows(text, toks, run):
+            person = False  # "Acme Ltd", "Jordan Smith GmbH": an organisation, not a person
         if person:
             if prev_title:
                 run_start = toks[i - 1][0]
