@@ -149,7 +149,7 @@ def freeze(project: Project, reason: str = "initial golden set") -> dict[str, An
             return existing
         raise UserError(f"{project.rel(project.golden_lock)} already exists and differs from the golden set; "
                         f"{BUMP_HINT}")
-    entry = {"version": 1, "date": _today(), "reason": reason, "added": len(hashes), "removed": [], "changed": []}
+    entry = {"version": 1, "date": _today(), "reason": reason, "added": sorted(hashes), "removed": [], "changed": []}
     return _write_lock(project, hashes, 1, reason, [entry])
 
 
