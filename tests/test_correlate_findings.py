@@ -31,7 +31,7 @@ def test_finding_mentions_inverse_undefined_and_small_slices() -> None:
         "a": cell(0.2, -0.3, 0.6), "b": cell(-0.8, -0.95, -0.4), "c": cell(None, None, None), "d": cell(1.0, 1.0, 1.0, 3),
     }, 5)
     assert "no slice predicts csat: a (rho 0.20 [-0.30, 0.60], n=9) (95% CIs include 0)" in text
-    assert "b scores move against csat (rho -0.80 [-0.95, -0.40], n=9): higher scores went with worse csat" in text
+    assert "b (rho -0.80 [-0.95, -0.40], n=9) scores move against csat (higher scores went with worse csat)" in text
     assert "c: no variation across launches" in text
     assert "d: n < 5, nothing can be concluded" in text
 

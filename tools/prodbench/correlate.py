@@ -148,8 +148,12 @@ def describe_metric(metric: str, cells: dict[str, dict[str, Any]], min_n: int) -
         strongest = max(none, key=lambda s: abs(cells[s]["spearman"]["value"]))
         parts.append(f"none of the {len(none)} slices predicts {metric} (all 95% CIs include 0; strongest: "
                      f"{strongest}, {fmt_rho(cells[strongest])})")
-    for s in groups["inverse"]:
-        parts.append(f"{s} scores move against {metric} ({fmt_rho(cells[s])}): higher scores went with worse {metric}")
+    inverse = sorted(groups["inverse"], key=lambda s: cells[s]["spearman"]["value"])
+    if inverse:
+        head = _and([f"{s} ({fmt_rho(cells[s])})" for s in inverse[:LIST_WITH_NUMBERS]])
+        tail = f", as do {len(inverse) - LIST_WITH_NUMBERS} more slice(s): {_and(inverse[LIST_WITH_NUMBERS:])}" \
+            if len(inverse) > LIST_WITH_NUMBERS else ""
+        parts.append(f"{head} scores move against {metric}{tail} (higher scores went with worse {metric})")
     if groups["undefined"]:
         parts.append(f"{_and(groups['undefined'])}: no variation across launches, correlation undefined")
     if groups["insufficient"] and len(groups["insufficient"]) == len(cells):
