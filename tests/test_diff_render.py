@@ -67,6 +67,7 @@ def test_comment_content_and_injection_is_inert():
     assert comment.startswith(MARKER) and comment.count(MARKER) == 1
     assert "<!--" not in comment[len(MARKER):]
     assert "Verdict: 🟢 significant improvement" in comment
+    assert "Golden set only: model\\-0 0.487 → 1.000 (+0.513, n = 39" in comment
     assert "> [!WARNING]" in comment  # golden prompts changed and the lock differs
     assert doc["models"]["model-0"]["config_changes"][0] == {"key": "api_key", "base": None, "head": "***"}
     assert "sk-live-123" not in comment and "sk-live-123" not in json.dumps(doc)

@@ -144,12 +144,19 @@ def _models_section(doc: dict[str, Any]) -> str:
                      inline(cmp.get("test") or "—", 30), _int(cmp.get("n")), _label(cmp)])
     if not rows:
         return ""
+    golden = []
+    for name, model in _dict(doc.get("models")).items():
+        cmp = _dict(_dict(model).get("golden"))
+        if cmp.get("n"):
+            golden.append(f"{inline(name, 60)} {_num(cmp.get('base'))} → {_num(cmp.get('head'))} "
+                          f"({_num(cmp.get('delta'), signed=True)}, n = {_int(cmp.get('n'))}, {_label(cmp)})")
     settings = _dict(doc.get("settings"))
     alpha = settings.get("alpha")
     head = ["model", "base", "head", "Δ", "95% CI of Δ", "p", "test", "n paired", "label"]
     note = (f"Paired rows only (same id and content on both sides); significance at α = {_num(alpha, 2)}. "
             "Pass/fail scores use McNemar's exact test, graded scores a sign-flip permutation test.")
-    return "#### Scores per model\n\n" + table(head, rows, "lrrrrrlrl") + "\n\n" + note
+    golden_line = ("\n\nGolden set only: " + "; ".join(golden) + ".") if golden else ""
+    return "#### Scores per model\n\n" + table(head, rows, "lrrrrrlrl") + golden_line + "\n\n" + note
 
 
 def _config_section(doc: dict[str, Any]) -> str:
