@@ -69,6 +69,7 @@ CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 VAT_RE = re.compile(r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
                     r"[ ]?[0-9A-Z]{8,12}\b")
+TRUNK_ZERO_RE = re.compile(r"(?<![\d.,])\(?0\d")
 PHONE_CONTEXT_RE = re.compile(r"(?i)\b(?:call|phone|tel|telephone|mobile|cell|number|whatsapp|sms|fax|reach|"
                               r"ring|contact|from|on|at)\b[^.\n]{0,20}$")
 NATIONAL_PHONE_RE = re.compile(r"(?<![\w+])\(?\d{2,5}\)?(?:[ .-]?\(?\d{2,4}\)?){1,4}(?![\w])")
@@ -209,7 +210,9 @@ def find_phones(text: str) -> Iterator[Finding]:
 
     seen: set[tuple[int, int]] = set()
     if sum(c.isdigit() for c in text) >= 7:
-        for region in ("US", "GB", "DE"):
+        # "+" numbers parse in any region; GB/DE national numbers start with the trunk prefix 0
+        regions = ("US", "GB", "DE") if TRUNK_ZERO_RE.search(text) else ("US",)
+        for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
                 span = (match.start, match.end)
                 if span not in seen:
