@@ -19,13 +19,39 @@ PLOT_FILES = {
 
 
 def coverage_cells(records: Iterable[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-    """Prompt counts per task type x difficulty and the target count of each cell.
+    """Prompt counts per task type x difficulty (golden + rotating) and the target count of each cell.
 
-    The target of a cell is ``total * task_type_share * difficulty_share`` (params
-    ``coverage``), at least ``min_per_cell``. Task types/difficulties outside the taxonomy
-    are appended so nothing is hidden.
+    Uses :func:`prodbench.coverage.coverage_table` (the same figures as ``prodbench
+    coverage``) when it is available, else computes them here: the target of a cell is
+    ``total * task_type_share * difficulty_share`` (params ``coverage``), at least
+    ``min_per_cell``. Task types/difficulties outside the taxonomy are appended so nothing
+    is hidden.
     """
     records = list(records)
+    try:
+        from prodbench.coverage import coverage_table
+    except ImportError:
+        return _own_coverage_cells(records, params)
+    return cells_from_table(coverage_table(records, params))
+
+
+def cells_from_table(table: dict[str, Any]) -> dict[str, Any]:
+    """Convert ``coverage_table`` output (set ``all``) to the report's cell layout."""
+    everything = table["sets"]["all"]
+    task_types, difficulties = list(table["task_types"]), list(table["difficulties"])
+    cells = everything["cells"]
+    counts = {tt: {d: int(cells[tt][d]["count"]) for d in difficulties} for tt in task_types}
+    minimum = float(table.get("min_per_cell") or 0)
+    targets = {tt: {d: max(minimum, float(cells[tt][d]["expected"])) for d in difficulties} for tt in task_types}
+    shortfalls = [{"task_type": tt, "difficulty": d, "count": counts[tt][d], "target": targets[tt][d]}
+                  for tt in task_types for d in difficulties
+                  if cells[tt][d].get("shortfall") or cells[tt][d].get("below_min")]
+    return {"task_types": task_types, "difficulties": difficulties, "counts": counts, "targets": targets,
+            "total": int(everything["n"]), "shortfalls": shortfalls}
+
+
+def _own_coverage_cells(records: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """Fallback for :func:`coverage_cells` without ``prodbench.coverage``."""
     taxonomy = params.get("taxonomy") or {}
     coverage = params.get("coverage") or {}
     task_types = list(taxonomy.get("task_types") or {})
