@@ -29,6 +29,7 @@ from _correlate_helpers import (
     write_scores,
 )
 from prodbench.cli import cli
+from prodbench.launch import golden_lock_version
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +92,9 @@ def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path) 
     assert len(plots) == len(doc["slices"]) + 1
     assert all((project_dir / "plots" / "correlation" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in plots)
     assert "![heatmap rho](../plots/correlation/heatmap_rho.png)" in report
+    # Launch table: one row per joined launch with the window-averaged production values.
+    lock = golden_lock_version(project_dir / "prompts" / "golden.lock") or "–"
+    assert f"| v9 | 2026-09-01 | {lock} | – | {(REASONING[8] + SAFETY[8] + OPEN_WRITING[8]) / 3:.3f} | {SATISFACTION[8]:.4g} |" in report
 
 
 def test_reruns_are_identical(project_dir: Path) -> None:

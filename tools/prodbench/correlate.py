@@ -224,7 +224,16 @@ def analyse(
     ]
     unpredicted = [d.name for d in decls if best[d.name] is None
                    and any(results[s][d.name]["verdict"] in ("no_signal", "inverse") for s in slices)]
+    launches = [
+        {"label": launch.label, "date": launch.entry.get("date"),
+         "golden_version": (launch.entry.get("benchmark") or {}).get("golden_version"),
+         "rotation": (launch.entry.get("benchmark") or {}).get("rotation"),
+         "overall": slice_score(launch.entry, "overall"),
+         "production": {d.name: launch.production.get(None, {}).get(d.name) for d in decls}}
+        for launch in joined.launches
+    ]
     return {
+        "launches": launches,
         "unpredicted_metrics": unpredicted,
         "slices": slices,
         "metrics": {d.name: {"direction": d.direction, "kind": d.kind, "description": d.description, "sign": d.sign}

@@ -17,8 +17,12 @@ VERDICT_TEXT = {
 }
 
 
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _value(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
 
 
 def _stat(stat: dict[str, Any]) -> str:
@@ -89,6 +93,19 @@ def render_markdown(doc: dict[str, Any], report_path: Path, project: Project) ->
                 f"{VERDICT_TEXT[cell['verdict']]} |"
             )
         lines.append("")
+    if doc.get("launches"):
+        metrics = list(doc["metrics"])
+        lines += [
+            "## Launches",
+            "",
+            "| launch | date | golden lock | rotation | overall score | " + " | ".join(metrics) + " |",
+            "|---|---|---|---|---:|" + "---:|" * len(metrics),
+        ]
+        for launch in doc["launches"]:
+            values = " | ".join(_value(launch["production"].get(m)) for m in metrics)
+            lines.append(f"| {launch['label']} | {launch['date'] or '–'} | {launch['golden_version'] or '–'} | "
+                         f"{launch['rotation'] or '–'} | {_score(launch['overall'])} | {values} |")
+        lines += ["", "Production values are for all traffic, averaged over windows.", ""]
     if doc.get("plots"):
         lines += ["## Plots", ""]
         for plot in doc["plots"]:
