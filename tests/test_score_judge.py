@@ -160,3 +160,19 @@ def test_missing_judge_key_is_a_user_error(monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
     with LLMServer() as server, pytest.raises(UserError, match=KEY_ENV):
         judge_once(server, {"rubric": "accuracy"})
+
+
+@pytest.mark.local_model
+def test_embedded_model_as_judge_gives_a_verdict_or_a_judge_error():
+    """The default judge (local/smollm2-135m) runs offline; a 135M model may not follow the
+    rubric, which must then be a judge error, never a crash or a zero."""
+    import asyncio
+
+    params = {"score": {"judge": {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1,
+                                  "max_tokens": 24, "timeout_s": 120, "max_retries": 0}}}
+    scorer = get_scorer("judge")({"rubric": "accuracy"}, Context(params=params))
+    result = asyncio.run(scorer(Item(record=record(reference="20 EUR"), response="It costs 20 EUR.", model="m")))
+    if result.error is None:
+        assert 0.0 <= result.score <= 1.0 and result.details["parsed"] == 1
+    else:
+        assert result.score is None and result.error.startswith(("unparsable judge verdict", "judge "))
