@@ -277,7 +277,8 @@ def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_pa
 def test_worker_count_rules():
     from prodbench.run_workers import worker_count
 
-    assert worker_count("auto", 4, 1000, {"model": "openai/x"}) == 1  # low concurrency: in-process
+    assert worker_count("auto", 2, 1000, {"model": "openai/x"}) == 1  # low concurrency: in-process
+    assert worker_count("auto", 32, 10, {"model": "openai/x"}) == 1  # few rows: not worth a fork
     assert worker_count(3, 8, 1000, {"model": "openai/x"}) == 3
     assert worker_count(4, 2, 1000, {"model": "openai/x"}) == 2  # never more than concurrency
     assert worker_count(2, 8, 100, {"model": "local/smollm2-135m"}) == 1

@@ -25,14 +25,14 @@ import signal
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-AUTO_MIN_CONCURRENCY = 8
+AUTO_MIN_CONCURRENCY = 4
 AUTO_MIN_RECORDS = 64
 
 
 def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: dict[str, Any]) -> int:
     """How many processes to use for ``pending`` records (1 = run in-process).
 
-    ``auto`` forks only where it pays: at least 2 CPUs, concurrency >= 8, >= 64 records, and
+    ``auto`` forks only where it pays: at least 2 CPUs, concurrency >= 4, >= 64 records, and
     not for the embedded model (CPU-bound in llama.cpp already) or a router (its rpm/tpm
     limits are per process).
     """
