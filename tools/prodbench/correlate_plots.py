@@ -84,6 +84,7 @@ def place_labels(
     import numpy as np
 
     renderer = ax.figure.canvas.get_renderer()
+    ax.get_xlim(), ax.get_ylim()  # apply pending autoscaling before transforming data points
     axes_box = ax.get_window_extent(renderer)
     scale = ax.figure.dpi / 72.0
     obstacles = [(*ax.transData.transform((x, y)), 4.0) for x, y in zip(xs, ys, strict=True)]
@@ -100,7 +101,7 @@ def place_labels(
 
     texts, omitted = [], 0
     for x, y, label in zip(xs, ys, labels, strict=True):
-        probe = ax.annotate(label, (x, y), fontsize=8)
+        probe = ax.text(x, y, label, fontsize=8)  # a plain Text measures before the first draw
         extent = probe.get_window_extent(renderer)
         probe.remove()
         width, height = extent.width * 1.05, extent.height * 1.1
