@@ -460,7 +460,7 @@ class RuleCache:
 
     Extra rules (the personal-data gate above all) are far slower than the built-in
     ones. A line whose exact bytes passed them before, under the same params.yaml and
-    the same prodbench code (every file of the package and of the rule modules is
+    the same rule code (the rule modules and, inside prodbench, their subpackage are
     fingerprinted), is not re-scanned. Lines with findings are never cached.
     The cache lives in ``cache/validate/`` (git-ignored); ``--no-cache`` bypasses it.
 
@@ -500,18 +500,30 @@ class RuleCache:
 
 
 def _fingerprint(params: dict[str, Any], rules: Sequence[RecordRule]) -> str:
+    """Digest of params, prodbench's version and the source of the rules' modules.
+
+    A rule inside a prodbench subpackage (e.g. ``prodbench.anonymize.gate``) brings every
+    file of that subpackage (its detectors, word lists) into the digest; any other module
+    only itself.
+    """
     import sys
 
     import prodbench
 
     digest = hashlib.blake2b(digest_size=12)
+    digest.update(prodbench.__version__.encode())
     digest.update(orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str))
-    files = {p for p in Path(prodbench.__file__).parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    package_root = Path(prodbench.__file__).resolve().parent
+    files: set[Path] = set()
     for rule in rules:
         digest.update(f"{rule.__module__}.{getattr(rule, '__qualname__', rule)}".encode())
         module_file = getattr(sys.modules.get(rule.__module__), "__file__", None)
-        if module_file:
-            files.add(Path(module_file))
+        if not module_file:
+            continue
+        module_path = Path(module_file).resolve()
+        files.add(module_path)
+        if module_path.parent != package_root and package_root in module_path.parents:
+            files.update(p for p in module_path.parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in sorted(files):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
