@@ -122,8 +122,9 @@ def _cached_prompts(cache_file):
 def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path):
     n = 40
     with LLMServer(latency=0.05) as server:
+        # two forked workers (the default for big runs): a killed parent must take them down too
         root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(n)],
-                            run={"concurrency": 2})
+                            run={"concurrency": 2, "workers": 2})
         cache_file = root / "cache/responses/fake/responses.jsonl"
         cmd = [sys.executable, "-m", "prodbench.cli", "run"]
         err = _start_and_kill(cmd, root, cache_file, 8, signal.SIGINT)  # Ctrl-C
