@@ -15,7 +15,7 @@ from prodbench.cli import cli
 from prodbench.diff import DiffSettings, compute_diff, config_changes
 from prodbench.diff_eval import ModelEval, RevisionData
 from prodbench.diff_git import Revision
-from prodbench.diff_render import build_sections, render_comment
+from prodbench.diff_render import build_sections, changed_span, render_comment
 from prodbench.errors import UserError
 from prodbench.markdown import GITHUB_COMMENT_LIMIT, MARKER, mermaid_bars
 
@@ -159,3 +159,12 @@ def test_other_params_changes_are_shown():
     assert doc["models"]["m"]["config_changes"] == []
     comment = render_comment(doc)
     assert "Other params.yaml changes" in comment and "score\\.pass\\_threshold" in comment
+
+
+def test_long_config_values_show_the_changed_part():
+    old = "Intro sentence that is long enough. " * 5 + "Answer briefly." + " Closing words stay the same." * 5
+    new = old.replace("Answer briefly.", "Answer in one short sentence.")
+    a, b = changed_span(old, new)
+    assert "Answer briefly." in a and "Answer in one short sentence." in b
+    assert a.startswith("…") and a.endswith("…") and len(a) < len(old) / 2
+    assert changed_span("short", "text") == ("short", "text")

@@ -159,15 +159,43 @@ def _models_section(doc: dict[str, Any]) -> str:
     return "#### Scores per model\n\n" + table(head, rows, "lrrrrrlrl") + golden_line + "\n\n" + note
 
 
+def changed_span(old: Any, new: Any, width: int = 120, context: int = 30) -> tuple[str, str]:
+    """Shorten two long values around the part that differs (common prefix/suffix elided)."""
+    a = "" if old is None else str(old)
+    b = "" if new is None else str(new)
+    if old is None or new is None or (len(a) <= width and len(b) <= width):
+        return a if old is not None else "", b if new is not None else ""
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    start = max(0, prefix - context)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - suffix + context)
+        core = text[start:end]
+        if len(core) > width:
+            core = core[:width] + "…"
+        return ("…" if start else "") + core + ("…" if end < len(text) else "")
+
+    return cut(a), cut(b)
+
+
+def _change_cells(change: dict[str, Any]) -> list[str]:
+    old, new = changed_span(change.get("base"), change.get("head"))
+    return [inline(old, 200) if change.get("base") is not None else "—",
+            inline(new, 200) if change.get("head") is not None else "—"]
+
+
 def _config_section(doc: dict[str, Any]) -> str:
     rows = []
     for name, model in _dict(doc.get("models")).items():
         for change in _list(_dict(model).get("config_changes")):
             change = _dict(change)
-            rows.append([inline(name, 60), inline(change.get("key"), 60), inline(change.get("base"), 120),
-                         inline(change.get("head"), 120)])
-    others = [[inline(_dict(c).get("key"), 80), inline(_dict(c).get("base"), 120), inline(_dict(c).get("head"), 120)]
-              for c in _list(doc.get("params_changes"))]
+            rows.append([inline(name, 60), inline(change.get("key"), 60), *_change_cells(change)])
+    others = [[inline(_dict(c).get("key"), 80), *_change_cells(_dict(c))] for c in _list(doc.get("params_changes"))]
     parts = []
     if rows:
         parts.append("#### Model config changes\n\n" + table(["model", "field", "base", "head"], rows[:60]))
