@@ -168,3 +168,28 @@ def test_long_config_values_show_the_changed_part():
     assert "Answer briefly." in a and "Answer in one short sentence." in b
     assert a.startswith("…") and a.endswith("…") and len(a) < len(old) / 2
     assert changed_span("short", "text") == ("short", "text")
+
+
+def test_added_and_removed_models_and_mixed_verdict():
+    records = [_record(i) for i in range(40)]
+    base = RevisionData(Revision("main", "c" * 40, Path(".")), PARAMS, records, None)
+    head = RevisionData(Revision("pr", None, Path(".")), PARAMS, records, None)
+    half = {r["id"]: float(i % 2) for i, r in enumerate(records)}
+    ones = {r["id"]: 1.0 for r in records}
+    zeros = {r["id"]: 0.0 for r in records}
+    base_evals = {"up": _eval(records, "up", half, "a", {"model": "x"}),
+                  "down": _eval(records, "down", half, "a", {"model": "x"}),
+                  "old": _eval(records, "old", half, "a", {"model": "old"})}
+    head_evals = {"up": _eval(records, "up", ones, "b", {"model": "x"}),
+                  "down": _eval(records, "down", zeros, "b", {"model": "x"}),
+                  "new": _eval(records, "new", ones, "b", {"model": "new"})}
+    doc = compute_diff(base, head, base_evals, head_evals, DiffSettings(resamples=200))
+    assert doc["verdict"]["kind"] == "mixed"
+    assert doc["verdict"]["improvements"] == ["up"] and doc["verdict"]["regressions"] == ["down"]
+    assert doc["models"]["new"]["status"] == "added" and doc["models"]["new"]["mean"] == 1.0
+    assert doc["models"]["old"]["status"] == "removed" and doc["models"]["old"]["mean"] == 0.5
+    assert {"key": "model", "base": None, "head": "new"} in doc["models"]["new"]["config_changes"]
+    comment = render_comment(doc)
+    assert "🟠 mixed" in comment
+    assert "| new | — | 1.000 |" in comment and "model added" in comment
+    assert "| old | 0.500 | — |" in comment and "model removed" in comment
