@@ -154,3 +154,17 @@ def test_llm_tagger_through_litellm_is_cached(project: Path, monkeypatch: pytest
         assert invoke("ingest", str(log)).exit_code == 0
         (row,) = read_jsonl(project / "prompts" / "pool" / "production.jsonl")
         assert row["task_type"] == "reasoning" and row["origin"]["tagger"]["method"] == "llm:fake"
+
+
+def test_raw_dir_without_logs_is_fine_and_pilot_folder_sets_source(project: Path) -> None:
+    raw = project / "data" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "README.md").write_text("logs go here\n")
+    result = invoke("ingest", "--raw-dir", str(raw))
+    assert result.exit_code == 0 and "no logs to ingest" in result.output
+    assert json.loads((project / "reports" / "ingest.json").read_text())["read"] == 0
+    (raw / "pilot").mkdir()
+    (raw / "pilot" / "run1.jsonl").write_text(lines({"id": "p1", "prompt": "What does the Business plan cost per seat?"}))
+    assert invoke("ingest").exit_code == 0
+    (row,) = read_jsonl(project / "prompts" / "pool" / "pilot.jsonl")
+    assert row["source"] == "pilot" and row["origin"]["log_file"] == "run1.jsonl"
