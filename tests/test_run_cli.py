@@ -100,12 +100,17 @@ def test_merge_refuses_missing_shard(server, tmp_path):
     assert result.exit_code == 1 and "missing shard(s) [2]" in result.output
 
 
-def _start_and_kill(cmd, root, cache_file, at_lines, sig):
+def _cache_lines(cache_dir):
+    return [line for path in sorted(cache_dir.glob("responses*.jsonl"))
+            for line in path.read_text().splitlines() if line.strip()]
+
+
+def _start_and_kill(cmd, root, cache_dir, at_lines, sig):
     """Start `prodbench run`, send ``sig`` once the cache holds ``at_lines`` entries; return stderr."""
     proc = subprocess.Popen(cmd, cwd=root, env=subprocess_env(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if cache_file.exists() and cache_file.read_bytes().count(b"\n") >= at_lines:
+        if cache_dir.is_dir() and len(_cache_lines(cache_dir)) >= at_lines:
             break
         time.sleep(0.02)
     proc.send_signal(sig)
@@ -114,9 +119,8 @@ def _start_and_kill(cmd, root, cache_file, at_lines, sig):
     return err
 
 
-def _cached_prompts(cache_file):
-    return [json.loads(line)["response"]["content"].removeprefix("Answer to: ")
-            for line in cache_file.read_text().splitlines() if line.strip()]
+def _cached_prompts(cache_dir):
+    return [json.loads(line)["response"]["content"].removeprefix("Answer to: ") for line in _cache_lines(cache_dir)]
 
 
 def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path):
@@ -125,15 +129,15 @@ def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path
         # two forked workers (the default for big runs): a killed parent must take them down too
         root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(n)],
                             run={"concurrency": 2, "workers": 2})
-        cache_file = root / "cache/responses/fake/responses.jsonl"
+        cache_dir = root / "cache/responses/fake"
         cmd = [sys.executable, "-m", "prodbench.cli", "run"]
-        err = _start_and_kill(cmd, root, cache_file, 8, signal.SIGINT)  # Ctrl-C
+        err = _start_and_kill(cmd, root, cache_dir, 8, signal.SIGINT)  # Ctrl-C
         assert b"interrupted" in err and b"Traceback" not in err
-        first = _cached_prompts(cache_file)
+        first = _cached_prompts(cache_dir)
         assert 8 <= len(first) < n
-        _start_and_kill(cmd, root, cache_file, len(first) + 8, signal.SIGKILL)  # a crash
+        _start_and_kill(cmd, root, cache_dir, len(first) + 8, signal.SIGKILL)  # a crash
         assert not (root / "results/run/fake.jsonl").exists()
-        done_before = _cached_prompts(cache_file)
+        done_before = _cached_prompts(cache_dir)
         assert len(done_before) == len(set(done_before)) >= len(first) + 8
         assert all(server.calls_by_prompt[q] == 1 for q in first)  # resumed without repeating
         calls_before = server.total_calls

@@ -267,8 +267,10 @@ def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_pa
     assert all(r["error"] is None for r in rows)
     assert server.total_calls == 44 and max(server.calls_by_prompt.values()) <= 2
     assert stats.retries == 4 and stats.calls == 40
-    cache_lines = (tmp_path / "fake" / "responses.jsonl").read_text().splitlines()
-    assert len(cache_lines) == 40  # the parent wrote every child's entry exactly once
+    logs = sorted(p.name for p in (tmp_path / "fake").iterdir())
+    assert logs == ["responses.w1.jsonl", "responses.w2.jsonl"]  # one log per worker process
+    keys = [line for name in logs for line in (tmp_path / "fake" / name).read_text().splitlines()]
+    assert len(keys) == 40  # every call stored exactly once
     server.reset_counters()
     _run(records, fake_model(server.api_base), tmp_path)
     assert server.total_calls == 0

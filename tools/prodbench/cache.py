@@ -2,8 +2,9 @@
 
 Layout: ``cache/responses/<model>/<writer>.jsonl`` where each line is
 ``{"key": <hash>, "response": {...}}``. ``<writer>`` is ``responses`` for a normal run
-and ``responses.shard-I-of-N`` for a shard, so shard caches from different CI jobs merge
-by copying their files into one directory (no file is written by two jobs).
+and ``responses.shard-I-of-N`` for a shard, plus ``.w<i>`` for forked worker processes, so
+shard caches from different CI jobs merge by copying their files into one directory (no
+file is written by two processes).
 
 Why an append-only log rather than one file per entry: a run of 1,000 prompts would
 otherwise create (and DVC would hash) 1,000 tiny files, and an fsync per file costs
@@ -101,6 +102,15 @@ class ResponseCache:
         self._handle.write(orjson.dumps({"key": key, "response": response}, option=orjson.OPT_SORT_KEYS) + b"\n")
         self._handle.flush()
         self.appended += 1
+
+    def fork_writer(self, suffix: str) -> None:
+        """In a forked worker: append to ``<writer>.<suffix>.jsonl`` instead of the parent's file.
+
+        Every process then has a log of its own, flushed per entry, so a worker's finished calls
+        survive whatever happens to the parent. The inherited handle is dropped, not closed.
+        """
+        self._handle = None
+        self.writer_path = self.writer_path.with_name(f"{self.writer_path.stem}.{suffix}.jsonl")
 
     def _repair_tail(self) -> None:
         """Terminate a torn last line so the next entry starts on a line of its own."""

@@ -7,11 +7,12 @@ is imported (children inherit it: no second multi-second import) and gives each 
 round-robin slice of the pending records and a share of the concurrency, so the total
 number of calls in flight never exceeds ``concurrency``.
 
-The parent stays the only writer: children send each new cache entry and each finished
-row over a pipe, and the parent appends them to the cache and the journal and drives the
-progress bar. A child dies with its parent (``PR_SET_PDEATHSIG``), so a killed run leaves
-no orphan still calling the API. Records a child did not finish (it crashed) are run
-again in the parent.
+Each child appends its new cache entries to a log of its own
+(``<writer>.w<i>.jsonl``, flushed per entry, so nothing finished is lost even if the parent
+is killed) and sends each finished row over a pipe; the parent writes the journal and
+drives the progress bar. A child dies with its parent (``PR_SET_PDEATHSIG``), so a killed
+run leaves no orphan still calling the API. Records a child did not finish (it crashed)
+are run again in the parent.
 """
 
 from __future__ import annotations
@@ -47,24 +48,6 @@ def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: dict[s
     return max(1, min(int(setting), concurrency, pending))
 
 
-class _PipeCache:
-    """Stands in for the response cache in a child: reads the inherited entries, sends new ones."""
-
-    def __init__(self, cache: Any, conn: Connection) -> None:
-        self._cache = cache
-        self._conn = conn
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self._cache.get(key)
-
-    def put(self, key: str, response: dict[str, Any]) -> None:
-        self._cache._entries[key] = response  # noqa: SLF001 - local copy only; the parent writes
-        self._conn.send(("cache", key, response))
-
-    def sync(self) -> None:
-        """Nothing to sync: the parent owns the files."""
-
-
 def _die_with_parent(parent_pid: int) -> None:
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
@@ -73,12 +56,13 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Connection, parent_pid: int) -> None:
+def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Connection, parent_pid: int,
+           index: int) -> None:
     from prodbench.runner import _run_async
 
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports, children just stop
-    runner.cache = _PipeCache(runner.cache, conn)
+    runner.cache.fork_writer(f"w{index}")  # this child's own cache log: no lost entry if the parent dies
     runner.settings = {**runner.settings, "concurrency": concurrency}
     runner.on_row = lambda row: conn.send(("row", row))
     runner.on_retry_hook = lambda: conn.send(("retry",))
@@ -86,6 +70,7 @@ def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Conn
     try:
         asyncio.run(_run_async(runner, part))
         stats = runner.stats
+        runner.cache.close()
         conn.send(("done", {"turns": stats.turns, "cache_hits": stats.cache_hits, "calls": stats.calls}))
     except BaseException:  # noqa: BLE001 - report through the exit code; the parent re-runs leftovers
         code = 1
@@ -108,11 +93,12 @@ def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: An
     conns: list[Connection] = []
     procs = []
     parent_pid = os.getpid()
-    for part, share in zip(parts, shares, strict=True):
+    for index, (part, share) in enumerate(zip(parts, shares, strict=True), start=1):
         if not part:
             continue
         receiver, sender = context.Pipe(duplex=False)
-        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid), daemon=True)
+        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid, index),
+                               daemon=True)
         proc.start()
         sender.close()
         conns.append(receiver)
@@ -128,9 +114,7 @@ def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: An
                     conns.remove(conn)
                     continue
                 kind = message[0]
-                if kind == "cache":
-                    runner.cache.put(message[1], message[2])
-                elif kind == "row":
+                if kind == "row":
                     rows.append(message[1])
                     on_row(message[1])
                 elif kind == "retry":
