@@ -59,6 +59,7 @@ class Lexicon:
     places: frozenset[str]  # single- and multi-word place names, casefolded
     common_words: frozenset[str]
     max_place_words: int
+    common_first_names: frozenset[str] = frozenset()  # names that are also common words (Will, Summer)
 
 
 @lru_cache(maxsize=1)
@@ -104,4 +105,5 @@ def load_lexicon() -> Lexicon:
         places=frozenset(places),
         common_words=frozenset(common),
         max_place_words=min(4, max(len(p.split()) for p in places)),
+        common_first_names=frozenset(first & common),
     )

@@ -122,6 +122,16 @@ def _company_follows(text: str, toks: list[tuple[int, int, str]], run: list[int]
         text[toks[run[-1]][1]: toks[nxt][0]] in (" ", ", ")
 
 
+NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me"}
+SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey"}
+
+
+def _ends_clause(text: str, end: int) -> bool:
+    """Whether a name ends the clause (end of text, newline, or punctuation right after it)."""
+    rest = text[end: end + 2]
+    return not rest.strip() or rest[:1] in ",.!?;:\n)" or rest.startswith("\n")
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     """Whether a word touches digits or underscores ("echo24", "id_mike"): a code, not a name."""
     before = text[start - 1: start] if start else ""
@@ -208,6 +218,17 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
+        elif not cap and cue in NAMING_CUES and not common and not _glued(text, start, end) and len(low) > 1:
+            # "my name is kana saito": whatever follows an explicit naming cue (up to 2 words)
+            run = [i] + ([i + 1] if i + 1 < n and _joinable(text, start, end, toks[i + 1][0])
+                         and _norm(toks[i + 1][2]) not in lex.common_words
+                         and not _glued(text, toks[i + 1][0], toks[i + 1][1]) else [])
+            run_end = _strip_possessive(text, toks[run[-1]][0], toks[run[-1]][1])
+            person, score = True, 0.6
+        elif cap and cue in SIGN_OFF_CUES and (is_first or low in lex.common_first_names or not common) \
+                and _ends_clause(text, run_end):
+            # "Thanks, Crystal", "Dear Summer,": a sign-off or greeting names a person even if common
+            person, score = True, 0.6
         elif not cap and is_first and not common and not place_hit and not _glued(text, start, end) and (
                 cue is not None or (i + 1 < n and _surname_like(toks[i + 1][2], lex)
                                     and _joinable(text, start, end, toks[i + 1][0]))):
