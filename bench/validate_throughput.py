@@ -135,7 +135,8 @@ def main() -> None:
         core = {**env, "PRODBENCH_VALIDATE_RULE_MODULES": ""}
         start_up = min(timed_run([prodbench, "validate", "--help"], root, env)[0] for _ in range(args.repeat))
         print(f"CLI start-up (`prodbench validate --help`): {start_up:.2f} s")
-        measure("built-in rules (schema + repo rules)", [prodbench, "validate"], root, core, args.records, args.repeat)
+        measure("built-in rules, auto jobs", [prodbench, "validate"], root, core, args.records, args.repeat)
+        measure("built-in rules, --jobs 1", [prodbench, "validate", "--jobs", "1"], root, core, args.records, args.repeat)
         timed_run([prodbench, "validate"], root, env)  # fills cache/validate/ (cold: every line scanned)
         measure("all rules incl. PII gate, warm cache", [prodbench, "validate"], root, env, args.records, args.repeat)
         if args.cold_records:

@@ -531,7 +531,8 @@ def _fingerprint(params: dict[str, Any], rules: Sequence[RecordRule]) -> str:
 
 
 BATCH_LINES = 4096
-PARALLEL_MIN_BYTES = 8_000_000  # below this, worker start-up costs more than it saves
+PARALLEL_MIN_BYTES = 64_000_000  # built-in rules only: below this (or on < 4 CPUs) one process is faster
+PARALLEL_MIN_SLOW_LINES = 2_000  # lines the slow extra rules must scan before workers pay off
 
 # Per-line result: (line number, id or None, messages hash or None, cache key of a line that
 # newly passed the extra rules or None). Problems travel as (line, field, message).
@@ -826,8 +827,9 @@ def validate_paths(
         paths: Files or directories to validate; empty means all of ``prompts/``.
         use_cache: Skip the extra (slow) record rules for lines that passed them in an
             earlier run (see :class:`RuleCache`).
-        jobs: Worker processes checking line batches; None picks the number of CPUs
-            (at most 4) for large inputs and 1 (no workers) for small ones.
+        jobs: Worker processes checking line batches; None decides (see
+            :func:`_auto_jobs`): workers when many lines need the slow extra rules, or
+            for very large inputs on 4+ CPUs; otherwise 1 (no workers).
 
     Returns:
         The report; ``report.ok`` is true when nothing was found.
@@ -839,8 +841,7 @@ def validate_paths(
     files = discover_files(project, paths)
     validator = _Validator(project, params, schema_checker(project), use_cache=use_cache)
     if jobs is None:
-        total = sum(path.stat().st_size for path, _ in files)
-        jobs = min(os.cpu_count() or 1, 4) if total >= PARALLEL_MIN_BYTES else 1
+        jobs = _auto_jobs(files, validator)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the id maps hold many small tuples; cyclic GC passes only cost time here
     try:
@@ -854,6 +855,28 @@ def validate_paths(
     for rule in EXTRA_PROJECT_RULES:
         validator.report.problems.extend(rule(run) or ())
     return validator.report
+
+
+def _auto_jobs(files: list[tuple[Path, str]], validator: _Validator) -> int:
+    """How many worker processes pay off for this run (1 means none).
+
+    The built-in rules cost a few microseconds per line, so shipping lines to workers only
+    pays off for very large inputs on machines with spare cores. The extra rules (the PII
+    gate: about a millisecond per line) are worth parallelising as soon as a few thousand
+    lines are not in the verdict cache.
+    """
+    cpus = min(os.cpu_count() or 1, 4)
+    if cpus < 2 or not files:
+        return 1
+    total = sum(path.stat().st_size for path, _ in files)
+    if validator.lines.extra_rules:
+        with open(max(files, key=lambda item: item[0].stat().st_size)[0], "rb") as handle:
+            sample = handle.read(65536)
+        line_bytes = max(1, len(sample) // max(1, sample.count(b"\n")))
+        known = len(validator.cache.known) if validator.cache is not None else 0
+        if total // line_bytes - known >= PARALLEL_MIN_SLOW_LINES:
+            return cpus
+    return cpus if cpus >= 4 and total >= PARALLEL_MIN_BYTES else 1
 
 
 def render_text(report: ValidationReport) -> str:

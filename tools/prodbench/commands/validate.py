@@ -37,7 +37,19 @@ from prodbench.commands._common import load_context
     "that passed them before under the same params and code (cache/validate/). "
     "[env: PRODBENCH_VALIDATE_NO_CACHE]",
 )
-def command(paths: tuple[Path, ...], output_format: str, output: Path | None, no_cache: bool) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="PRODBENCH_VALIDATE_JOBS",
+    help="Worker processes (default: decided per run: one per CPU, at most 4, when thousands of "
+    "lines need the slow personal-data gate or the input is very large; else 1, i.e. no "
+    "workers). [env: PRODBENCH_VALIDATE_JOBS]",
+)
+def command(
+    paths: tuple[Path, ...], output_format: str, output: Path | None, no_cache: bool, jobs: int | None
+) -> None:
     """Check prompt files against the schema and the repo rules.
 
     Streams every prompts/**/*.jsonl (golden set, rotating slices, pool), or only the
@@ -60,7 +72,7 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, no
     from prodbench.validate import render_json, render_text, validate_paths
 
     project, params = load_context()
-    report = validate_paths(project, params, paths, use_cache=not no_cache)
+    report = validate_paths(project, params, paths, use_cache=not no_cache, jobs=jobs)
     data = render_json(report) if output_format == "json" else render_text(report).encode("utf-8")
     if output is not None:
         atomic_write_bytes(output, data)
