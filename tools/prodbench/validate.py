@@ -27,7 +27,10 @@ Extension points (for other modules, e.g. the PII gate and the golden lock):
   ``rule(record, ctx) -> iterable of (field, message)`` called for every
   schema-valid record; ``ctx`` is the :class:`FileContext` of the file (label, set,
   scope, params, project). Return ``()`` when the record is fine. Messages must not
-  echo personal data (name the entity type, not the value).
+  echo personal data (name the entity type, not the value). A rule must be a pure
+  function of the record and ``ctx``: it may run in a worker process (state kept
+  between calls is not seen by the main process), and its verdict for a line is cached
+  (see :class:`RuleCache`) under a fingerprint of params.yaml and the rule's code.
 * ``EXTRA_PROJECT_RULES``: append a :data:`ProjectRule`, a function
   ``rule(run) -> iterable of Problem`` called once with the :class:`RunContext`
   (project, params, the validated files and whether the whole project was scanned;
