@@ -197,3 +197,20 @@ def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) ->
     params["validate"]["pii_allowlist"].append("changed.example")  # other params: new fingerprint
     validate.validate_paths(Project(root), params)
     assert len(calls) == 9
+
+
+@pytest.mark.usefixtures("builtin_rules_only")
+def test_coverage_share_typos_in_params_are_located(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
+    params_path = root / "params.yaml"
+    text = params_path.read_text(encoding="utf-8")
+    text = text.replace("    reasoning: 0.2\n", "    reasonig: 0.2\n", 1).replace("    hard: 0.2\n", "    hard: 0.3\n", 1)
+    params_path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    report = validate.validate_paths(Project(root), _params(root))
+    found = {(p.field, p.line): p.message for p in report.problems}
+    typo_line = lines.index("    reasonig: 0.2") + 1
+    assert "did you mean 'reasoning'" in found[("coverage.task_type_share.reasonig", typo_line)]
+    share_line = lines.index("  difficulty_share:") + 1
+    assert found[("coverage.difficulty_share", share_line)] == "shares sum to 1.1, not 1"
+    assert all(p.file == "params.yaml" for p in report.problems)

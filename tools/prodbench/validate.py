@@ -19,7 +19,8 @@ Checks, in the order they apply to each file:
 * cross-file: duplicate ids (within the golden set, within each rotating period,
   within the pool, and golden ids anywhere else) and golden/rotating overlap (same
   id, or same ``messages``);
-* project rules: :data:`EXTRA_PROJECT_RULES` (run once, after streaming).
+* project rules (run once, after streaming): :data:`PROJECT_RULES` (params.yaml
+  coverage shares name taxonomy entries and sum to 1), then :data:`EXTRA_PROJECT_RULES`.
 
 Extension points (for other modules, e.g. the PII gate and the golden lock):
 
@@ -294,6 +295,50 @@ def rule_messages(record: dict[str, Any], ctx: FileContext) -> Iterable[tuple[st
 
 #: Built-in per-record rules, applied to schema-valid records in this order.
 RECORD_RULES: list[RecordRule] = [rule_taxonomy, rule_messages]
+
+
+def rule_coverage_params(run: RunContext) -> list[Problem]:
+    """params.yaml ``coverage`` shares name only taxonomy entries and sum to about 1.
+
+    A typo in a share key (``fact_recal: 0.2``) would otherwise silently drop a target.
+    """
+    from prodbench.params import _line_of, load_params_tree
+
+    params = run.params
+    taxonomy = params.get("taxonomy") or {}
+    coverage = params.get("coverage") or {}
+    label = run.project.rel(run.project.params_path)
+    tree = None
+    problems = []
+    for key, known in (
+        ("task_type_share", list(taxonomy.get("task_types") or {})),
+        ("difficulty_share", list(taxonomy.get("difficulties") or [])),
+    ):
+        shares = coverage.get(key)
+        if not shares:
+            continue
+        if tree is None:
+            tree = load_params_tree(run.project.params_path)
+        for name in shares:
+            if name not in known:
+                problems.append(
+                    Problem(
+                        label,
+                        _line_of(tree, ["coverage", key, name]),
+                        f"coverage.{key}.{name}",
+                        f"{name!r} is not in the taxonomy ({', '.join(known)}){_did_you_mean(name, known)}",
+                    )
+                )
+        total = sum(float(v) for v in shares.values())
+        if abs(total - 1.0) > 0.01:
+            problems.append(
+                Problem(label, _line_of(tree, ["coverage", key]), f"coverage.{key}", f"shares sum to {total:g}, not 1")
+            )
+    return problems
+
+
+#: Built-in whole-run rules, run before :data:`EXTRA_PROJECT_RULES`.
+PROJECT_RULES: list[ProjectRule] = [rule_coverage_params]
 
 
 _loaded_rule_modules: set[str] = set()
@@ -855,7 +900,7 @@ def validate_paths(
     if validator.cache is not None:
         validator.cache.save()
     run = RunContext(project, params, files, full_scan=not paths)
-    for rule in EXTRA_PROJECT_RULES:
+    for rule in [*PROJECT_RULES, *EXTRA_PROJECT_RULES]:
         validator.report.problems.extend(rule(run) or ())
     return validator.report
 
