@@ -700,10 +700,14 @@ class _Validator:
 
     def run(self, files: list[tuple[Path, str]], jobs: int) -> None:
         """Validate ``files`` in order, checking line batches in ``jobs`` processes."""
-        if jobs > 1:
+        import multiprocessing
+
+        # Workers must be forked: they inherit the compiled schema, the loaded rules, the
+        # verdict cache and the interpreter's hash seed (messages hashes are compared across
+        # processes). Without fork (Windows), everything runs in this process.
+        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             global _WORKER
             import concurrent.futures
-            import multiprocessing
 
             _WORKER = self.lines
             try:
