@@ -674,6 +674,12 @@ class _LineChecker:
 _WORKER: _LineChecker | None = None  # set before forking the worker processes
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _worker_check(ctx: FileContext, lines: list[tuple[int, bytes]]):
     gc.disable()
     assert _WORKER is not None
@@ -700,14 +706,13 @@ class _Validator:
 
     def run(self, files: list[tuple[Path, str]], jobs: int) -> None:
         """Validate ``files`` in order, checking line batches in ``jobs`` processes."""
-        import multiprocessing
-
         # Workers must be forked: they inherit the compiled schema, the loaded rules, the
         # verdict cache and the interpreter's hash seed (messages hashes are compared across
         # processes). Without fork (Windows), everything runs in this process.
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if jobs > 1 and _can_fork():
             global _WORKER
             import concurrent.futures
+            import multiprocessing
 
             _WORKER = self.lines
             try:
