@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -93,6 +94,7 @@ def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: An
     conns: list[Connection] = []
     procs = []
     parent_pid = os.getpid()
+    gc.freeze()  # keep the garbage collector from touching (and so copying) the inherited heap in children
     for index, (part, share) in enumerate(zip(parts, shares, strict=True), start=1):
         if not part:
             continue
@@ -103,6 +105,7 @@ def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: An
         sender.close()
         conns.append(receiver)
         procs.append(proc)
+    gc.unfreeze()
     rows: list[dict[str, Any]] = []
     stats = runner.stats
     try:
