@@ -259,18 +259,24 @@ def test_api_key_never_in_results(server, tmp_path, monkeypatch):
 
 def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_path):
     records = [{**prompt(i), "_set": "golden"} for i in range(40)]
+    cfg = fake_model(server.api_base)
+    _run(records[:5], cfg, tmp_path / "warm")  # 5 rows already cached: counted once, by the parent
+    for path in (tmp_path / "warm" / "fake").iterdir():
+        (tmp_path / "fake").mkdir(exist_ok=True)
+        path.rename(tmp_path / "fake" / "responses.jsonl")
+    server.reset_counters()
     server.fail("429", times=4, retry_after=0.01)
     stats = RunStats("fake")
-    rows = run_model(records, "fake", fake_model(server.api_base), {**FAST_RUN, "workers": 2, "concurrency": 8},
-                     tmp_path, stats=stats)
+    rows = run_model(records, "fake", cfg, {**FAST_RUN, "workers": 2, "concurrency": 8}, tmp_path, stats=stats)
     assert [r["id"] for r in rows] == [r["id"] for r in records]
     assert all(r["error"] is None for r in rows)
-    assert server.total_calls == 44 and max(server.calls_by_prompt.values()) <= 2
-    assert stats.retries == 4 and stats.calls == 40
+    assert server.total_calls == 39 and max(server.calls_by_prompt.values()) <= 2
+    assert stats.retries == 4 and stats.calls == 35
+    assert stats.turns == 40 and stats.cache_hits == 5
     logs = sorted(p.name for p in (tmp_path / "fake").iterdir())
-    assert logs == ["responses.w1.jsonl", "responses.w2.jsonl"]  # one log per worker process
-    keys = [line for name in logs for line in (tmp_path / "fake" / name).read_text().splitlines()]
-    assert len(keys) == 40  # every call stored exactly once
+    assert logs == ["responses.jsonl", "responses.w1.jsonl", "responses.w2.jsonl"]  # one log per process
+    keys = [line for name in logs[1:] for line in (tmp_path / "fake" / name).read_text().splitlines()]
+    assert len(keys) == 35  # every call stored exactly once
     server.reset_counters()
     _run(records, fake_model(server.api_base), tmp_path)
     assert server.total_calls == 0

@@ -64,6 +64,7 @@ def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Conn
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports, children just stop
     runner.cache.fork_writer(f"w{index}")  # this child's own cache log: no lost entry if the parent dies
+    runner.stats = type(runner.stats)(runner.stats.model)  # count only this child's work (sent at the end)
     runner.settings = {**runner.settings, "concurrency": concurrency}
     runner.on_row = lambda row: conn.send(("row", row))
     runner.on_retry_hook = lambda: conn.send(("retry",))
