@@ -291,3 +291,23 @@ def test_worker_count_rules():
     assert worker_count(4, 2, 1000, {"model": "openai/x"}) == 2  # never more than concurrency
     assert worker_count(2, 8, 100, {"model": "local/smollm2-135m"}) == 1
     assert worker_count(2, 8, 100, {"model": "g", "router": {"model_list": []}}) == 1
+
+
+def test_retry_after_header_parsing_and_retry_classes():
+    from prodbench.run_llm import backoff_delay, is_retryable, retry_after_s
+
+    class Err(Exception):
+        def __init__(self, status, headers):
+            super().__init__("boom")
+            self.status_code = status
+            self.response = type("Response", (), {"headers": headers})()
+
+    assert retry_after_s(Err(429, {"retry-after": "2"})) == 2.0
+    assert retry_after_s(Err(429, {"retry-after-ms": "150"})) == 0.15
+    assert retry_after_s(Err(429, {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"})) is None
+    assert is_retryable(Err(429, {})) and is_retryable(Err(503, {}))
+    assert not is_retryable(Err(401, {})) and not is_retryable(Err(400, {}))
+    settings = {"backoff_base_s": 1.0, "backoff_max_s": 5.0}
+    assert 0.5 <= backoff_delay(1, settings, None) <= 1.5
+    assert backoff_delay(10, settings, None) <= 7.5  # capped (with jitter)
+    assert 3.0 <= backoff_delay(1, settings, 3.0) <= 3.3  # Retry-After wins over the exponential

@@ -160,7 +160,7 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def retry_after_s(exc: BaseException) -> float | None:
-    """Seconds from a ``Retry-After`` header on the error, if any."""
+    """Seconds from a ``retry-after-ms`` or ``Retry-After`` header on the error, if any."""
     candidates = []
     response = getattr(exc, "response", None)
     if response is not None:
@@ -171,15 +171,17 @@ def retry_after_s(exc: BaseException) -> float | None:
         if not headers:
             continue
         try:
+            millis = headers.get("retry-after-ms")
             value = headers.get("retry-after") or headers.get("Retry-After")
         except AttributeError:
             continue
-        if value is None:
-            continue
         try:
-            return max(0.0, float(value))
+            if millis is not None:
+                return max(0.0, float(millis) / 1000.0)
+            if value is not None:
+                return max(0.0, float(value))
         except (TypeError, ValueError):
-            continue
+            continue  # an HTTP date: fall back to exponential backoff
     return None
 
 
