@@ -67,3 +67,17 @@ def test_bump_without_change_or_reason_is_refused(golden: Path) -> None:
     result = invoke("golden", "bump", "--reason", "nothing")
     assert result.exit_code == 1 and "nothing to bump" in result.output
     assert invoke("golden", "bump").exit_code == 2
+
+
+def test_clean_state_cache_never_hides_a_later_edit(golden: Path, project_dir: Path) -> None:
+    assert invoke("golden", "freeze").exit_code == 0
+    assert invoke("validate").exit_code == 0
+    marker = project_dir / "cache" / "validate" / "golden-clean"
+    assert marker.is_file()  # the clean state was remembered
+    assert invoke("validate").exit_code == 0  # answered from the cache
+    rows = read_jsonl(golden)
+    rows[2]["difficulty"] = "hard"
+    write_jsonl(golden, rows)
+    result = invoke("validate")
+    assert result.exit_code == 1
+    assert "'g-2' was edited" in result.output

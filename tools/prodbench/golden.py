@@ -12,6 +12,7 @@ Importing this module registers :func:`rule_golden_lock` with ``prodbench.valida
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import orjson
 
 from prodbench.errors import Problem, UserError
-from prodbench.fsutil import write_json
+from prodbench.fsutil import atomic_write_bytes, write_json
 from prodbench.project import Project
 from prodbench.prompts import canonical_json, iter_records, public_record
 
@@ -85,8 +86,38 @@ def compare(lock_items: dict[str, str], hashes: dict[str, str]) -> dict[str, lis
     }
 
 
-def check_lock(project: Project) -> list[Problem]:
-    """Problems for every golden change the lock does not record (empty when in sync)."""
+def _state_digest(project: Project) -> str:
+    """One digest over the lock and every golden file (names and bytes)."""
+    digest = hashlib.blake2b(digest_size=16)
+    lock = project.golden_lock
+    digest.update(lock.read_bytes() if lock.is_file() else b"<no lock>")
+    for path in sorted(project.golden_dir.rglob("*.jsonl")):
+        digest.update(project.rel(path).encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def check_lock(project: Project, use_cache: bool = True) -> list[Problem]:
+    """Problems for every golden change the lock does not record (empty when in sync).
+
+    When neither the lock nor any golden file changed since the last clean check, the
+    answer is known without parsing: ``cache/validate/golden-clean`` keeps the digest of
+    the last state that was in sync (one fast hash over the bytes instead of re-parsing
+    and re-hashing every record).
+    """
+    marker = project.cache_dir / "validate" / "golden-clean"
+    state = _state_digest(project) if use_cache else ""
+    if use_cache and marker.is_file() and marker.read_text(encoding="utf-8").strip() == state:
+        return []
+    problems = _check_lock_uncached(project)
+    if use_cache and not problems:
+        with contextlib.suppress(OSError):  # a read-only checkout still validates, uncached
+            atomic_write_bytes(marker, state.encode() + b"\n")
+    return problems
+
+
+def _check_lock_uncached(project: Project) -> list[Problem]:
     label = project.rel(project.golden_lock)
     try:
         hashes, where = golden_hashes(project)
