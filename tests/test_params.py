@@ -68,3 +68,24 @@ def test_edit_params_keeps_comments_and_order(project_dir: Path) -> None:
         line for line in after.splitlines() if line.lstrip().startswith("#")
     ]
     assert load_params(find_project())["rotation"]["current"] == "2027Q1"
+
+
+def test_loaded_params_are_plain_python(project_dir: Path) -> None:
+    import orjson
+
+    params = load_params(find_project())
+
+    def walk(node):
+        if isinstance(node, dict):
+            assert type(node) is dict
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            assert type(node) is list
+            for value in node:
+                walk(value)
+        else:
+            assert node is None or type(node) in (str, int, float, bool), (node, type(node))
+
+    walk(params)
+    orjson.dumps(params)  # serialisable without a default= hook

@@ -29,11 +29,23 @@ def _yaml():
 
 
 def _to_plain(node: Any) -> Any:
-    """Convert ruamel's Commented* containers to plain dicts/lists."""
+    """Convert ruamel's round-trip types to plain Python (dict, list, str, int, float, bool).
+
+    ruamel returns subclasses (ScalarFloat, FoldedScalarString, ...) that some serialisers
+    (orjson) reject and that would leak formatting details into config hashes.
+    """
     if isinstance(node, dict):
         return {str(k): _to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
     return node
 
 
