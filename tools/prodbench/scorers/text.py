@@ -157,19 +157,24 @@ def _f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def _best_reference_scorer(name: str, metric: Any, default_threshold: float, label: str, settings: dict[str, Any]):
+    """A scorer that takes the best ``metric(response, reference)`` over the references."""
+    check_keys(name, settings, ["threshold", "reference"])
+    threshold = number_setting(name, settings, "threshold", default_threshold, 0, 1)
+    references = terms_setting(name, settings, "reference")
+
+    def score(item: Item) -> ScoreResult:
+        wanted = terms_or_reference(name, references, item, "reference")
+        best = max(metric(item.response, ref) for ref in wanted)
+        return ScoreResult(round(best, 6), best >= threshold, f"{label} {best:.2f} (pass at {threshold:g})")
+
+    return score
+
+
 @register("token_f1")
 def token_f1(settings: dict[str, Any], context: Context):
     """SQuAD-style token F1 against the best-matching reference; passes at `threshold` (0.5)."""
-    check_keys("token_f1", settings, ["threshold", "reference"])
-    threshold = number_setting("token_f1", settings, "threshold", 0.5, 0, 1)
-    references = terms_setting("token_f1", settings, "reference")
-
-    def score(item: Item) -> ScoreResult:
-        wanted = terms_or_reference("token_f1", references, item, "reference")
-        best = max(_f1(item.response, ref) for ref in wanted)
-        return ScoreResult(round(best, 6), best >= threshold, f"token F1 {best:.2f} (pass at {threshold:g})")
-
-    return score
+    return _best_reference_scorer("token_f1", _f1, 0.5, "token F1", settings)
 
 
 _ROUGE: dict[str, Any] = {}
@@ -187,16 +192,7 @@ def rouge_l_f(prediction: str, reference: str) -> float:
 @register("rouge_l")
 def rouge_l(settings: dict[str, Any], context: Context):
     """ROUGE-L F-measure against the best reference; passes at `threshold` (0.3)."""
-    check_keys("rouge_l", settings, ["threshold", "reference"])
-    threshold = number_setting("rouge_l", settings, "threshold", 0.3, 0, 1)
-    references = terms_setting("rouge_l", settings, "reference")
-
-    def score(item: Item) -> ScoreResult:
-        wanted = terms_or_reference("rouge_l", references, item, "reference")
-        best = max(rouge_l_f(item.response, ref) for ref in wanted)
-        return ScoreResult(round(best, 6), best >= threshold, f"ROUGE-L {best:.2f} (pass at {threshold:g})")
-
-    return score
+    return _best_reference_scorer("rouge_l", rouge_l_f, 0.3, "ROUGE-L", settings)
 
 
 def word_count(text: str) -> int:
