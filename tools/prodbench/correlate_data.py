@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from prodbench.errors import Problem, UserError
+from prodbench.fsutil import parse_jsonl_objects
 
 KEY_COLUMNS = ("version", "model", "window", "segment")
 OVERALL_SEGMENTS = {"", "all", "overall", "*", "total"}
@@ -131,22 +130,10 @@ def _read_rows(path: Path, label: str) -> tuple[list[str], list[tuple[int, dict[
         raise UserError("", [Problem(label, 0, "", f"cannot read: {exc.strerror}")]) from None
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        rows: list[tuple[int, dict[str, Any]]] = []
+        rows, problems = parse_jsonl_objects(raw, label)
         columns: list[str] = []
-        problems = []
-        for number, line in enumerate(raw.split(b"\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                problems.append(Problem(label, number, "", f"invalid JSON: {exc}"))
-                continue
-            if not isinstance(row, dict):
-                problems.append(Problem(label, number, "", "expected a JSON object per line"))
-                continue
+        for _, row in rows:
             columns.extend(k for k in row if k not in columns)
-            rows.append((number, row))
         if problems:
             raise UserError(f"{len(problems)} problem(s) in the production metrics file", problems)
         return columns, rows

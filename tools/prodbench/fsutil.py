@@ -93,3 +93,33 @@ def read_jsonl(path: str | os.PathLike[str], tolerate_truncated_tail: bool = Fal
                 continue
             raise
     return rows
+
+
+def parse_jsonl_objects(data: bytes, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Any]]:
+    """Parse JSON Lines that must hold one object per line, collecting every bad line.
+
+    Args:
+        data: The file's bytes.
+        label: File name used in problems.
+
+    Returns:
+        ``(rows, problems)``: ``(line_number, object)`` pairs and one
+        :class:`~prodbench.errors.Problem` per line that is not a JSON object.
+    """
+    from prodbench.errors import Problem
+
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[Any] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            problems.append(Problem(label, number, "", f"invalid JSON: {exc}"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(label, number, "", "expected a JSON object per line"))
+            continue
+        rows.append((number, row))
+    return rows, problems

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from prodbench.errors import Problem, UserError
-from prodbench.fsutil import write_jsonl
+from prodbench.fsutil import parse_jsonl_objects, write_jsonl
 from prodbench.project import Project
 
 HISTORY_FILE = "history.jsonl"
@@ -190,18 +190,8 @@ def read_history(path: Path, label: str) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     entries: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            entry = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            problems.append(Problem(label, number, "", f"invalid JSON: {exc}"))
-            continue
-        if not isinstance(entry, dict):
-            problems.append(Problem(label, number, "", "expected a JSON object"))
-            continue
+    rows, problems = parse_jsonl_objects(path.read_bytes(), label)
+    for number, entry in rows:
         for key in ("model", "version", "scores"):
             if key not in entry:
                 problems.append(Problem(label, number, key, "missing (re-record this launch with `prodbench launch record`)"))
