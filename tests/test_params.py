@@ -89,3 +89,21 @@ def test_loaded_params_are_plain_python(project_dir: Path) -> None:
 
     walk(params)
     orjson.dumps(params)  # serialisable without a default= hook
+
+
+def test_cli_errors_about_params_get_their_line(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from prodbench.cli import cli
+
+    monkeypatch.delenv("PRODBENCH_TEST_MISSING_KEY", raising=False)
+    path = project_dir / "params.yaml"
+    text = path.read_text().replace(
+        "models:\n", "models:\n  hosted:\n    model: openai/gpt-4o-mini\n    api_key_env: PRODBENCH_TEST_MISSING_KEY\n", 1
+    )
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["run", "--model", "hosted"])
+    assert result.exit_code == 1
+    line = _line_of(text, "api_key_env: PRODBENCH_TEST_MISSING_KEY")
+    assert f"params.yaml:{line}: models.hosted.api_key_env:" in result.output
+    assert "Traceback" not in result.output

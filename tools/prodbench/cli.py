@@ -56,6 +56,8 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
+            if exc.problems:
+                exc.problems = _locate(exc.problems)
             click.echo(f"error: {exc}" if not exc.problems else str(exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -78,6 +80,18 @@ def cli() -> None:
 
     Run `prodbench COMMAND --help` for details of each command.
     """
+
+
+def _locate(problems: list) -> list:
+    """Give params.yaml problems raised without a line number their line."""
+    from prodbench.params import locate_params_problems
+    from prodbench.project import find_project
+
+    try:
+        project = find_project()
+    except UserError:
+        return problems
+    return locate_params_problems(problems, project.params_path)
 
 
 def main() -> None:

@@ -67,6 +67,31 @@ def _line_of(tree: Any, path: list[Any]) -> int:
     return line
 
 
+def line_of_field(tree: Any, dotted: str) -> int:
+    """1-based line of a dotted field (``models.gpt.api_key_env``) in a params tree, or 0.
+
+    The deepest key that exists gives the line, so a missing leaf points at its parent.
+    """
+    parts: list[Any] = [int(p) if p.isdigit() else p for p in dotted.split(".") if p]
+    if not parts or not isinstance(tree, dict) or parts[0] not in tree:
+        return 0
+    return _line_of(tree, parts)
+
+
+def locate_params_problems(problems: list[Problem], params_path: Path) -> list[Problem]:
+    """Fill in the line of params.yaml problems that were raised without one."""
+    todo = [p for p in problems if p.line == 0 and p.field and Path(p.file).name == params_path.name]
+    if not todo or not params_path.is_file():
+        return problems
+    try:
+        tree = load_params_tree(params_path)
+    except UserError:
+        return problems
+    return [
+        Problem(p.file, line_of_field(tree, p.field), p.field, p.message) if p in todo else p for p in problems
+    ]
+
+
 def load_params_tree(path: Path) -> Any:
     """Load params.yaml as a ruamel round-trip tree (keeps comments and order).
 
