@@ -22,7 +22,10 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from prodbench.plots import model_colors
+
     out_dir.mkdir(parents=True, exist_ok=True)
+    colors = model_colors(doc.get("models") or {})  # the same colour per model as the report
     paths = []
     for name, model in (doc.get("models") or {}).items():
         by_task = model.get("by_task_type") or {}
@@ -33,8 +36,8 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         head = [by_task[c].get("head") or 0.0 for c in cats]
         fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(cats) + 2), 3.6))
         xs = range(len(cats))
-        ax.bar([x - 0.2 for x in xs], base, width=0.4, label="base")
-        ax.bar([x + 0.2 for x in xs], head, width=0.4, label="head")
+        ax.bar([x - 0.2 for x in xs], base, width=0.4, label="base", color="#b8b8b8")
+        ax.bar([x + 0.2 for x in xs], head, width=0.4, label="head", color=colors.get(name))
         for x, cat in zip(xs, cats, strict=True):
             if by_task[cat].get("label") in ("significant improvement", "significant regression"):
                 ax.annotate("*", (x + 0.2, head[x]), ha="center", va="bottom", fontsize=14)

@@ -154,7 +154,10 @@ def _models_section(doc: dict[str, Any]) -> str:
     alpha = settings.get("alpha")
     head = ["model", "base", "head", "Δ", "95% CI of Δ", "p", "test", "n paired", "label"]
     note = (f"Paired rows only (same id and content on both sides); significance at α = {_num(alpha, 2)}. "
-            "Pass/fail scores use McNemar's exact test, graded scores a sign-flip permutation test.")
+            "Pass/fail scores use McNemar's exact test, graded scores a sign-flip permutation test; "
+            "the label follows the test's p. The CI is a bootstrap interval of the mean difference, "
+            "shown for size: near the threshold (few changed rows) it can exclude 0 while p stays "
+            "above α, and the label then stays *within noise* on purpose.")
     golden_line = ("\n\nGolden set only: " + "; ".join(golden) + ".") if golden else ""
     return "#### Scores per model\n\n" + table(head, rows, "lrrrrrlrl") + golden_line + "\n\n" + note
 
