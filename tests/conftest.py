@@ -33,6 +33,17 @@ for _secret in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN"):
 HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI, refuse to run with a tool missing that would silently skip tests."""
+    if not os.environ.get("CI"):
+        return
+    missing = [name for name in ("git", "dvc", "actionlint") if shutil.which(name) is None]
+    if not HAS_LLAMA_CPP:
+        missing.append("llama_cpp (pip install -e '.[local]')")
+    if missing:
+        pytest.exit(f"CI is missing {', '.join(missing)}: tests would be skipped, not run", returncode=1)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip live-API tests unless opted in, and embedded-model tests without llama_cpp."""
     live = os.environ.get("PRODBENCH_LIVE_TESTS") == "1"
