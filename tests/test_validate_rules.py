@@ -199,6 +199,44 @@ def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) ->
     assert len(calls) == 9
 
 
+def test_unchanged_clean_files_skip_the_extra_rules_but_edits_do_not(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
+    calls = []
+
+    def flag_code(record, ctx):
+        calls.append(record["id"])
+        return [("messages", "mentions a code")] if "BLUE-42" in str(record["messages"]) else ()
+
+    monkeypatch.setattr(validate, "RULE_MODULES", [])
+    monkeypatch.setattr(validate, "EXTRA_RECORD_RULES", [flag_code])
+    monkeypatch.setattr(validate, "EXTRA_PROJECT_RULES", [])
+    files = sorted((root / "prompts").rglob("*.jsonl"))
+    past = 1_000_000_000  # seconds since the epoch: far from "just modified"
+    for path in files:
+        os.utime(path, (past, past))
+    validate.validate_paths(Project(root), _params(root))
+    calls.clear()
+    validate.validate_paths(Project(root), _params(root))
+    assert calls == ["good-003"]  # clean files are skipped whole; only the file with a finding is read
+    calls.clear()
+    # A fresh edit (new mtime) is always checked again, line by line.
+    clean_file = next(p for p in files if "BLUE-42" not in p.read_text())
+    clean_file.write_text(clean_file.read_text().replace("?", " BLUE-42?", 1))
+    third = validate.validate_paths(Project(root), _params(root))
+    assert any(p.file.endswith(clean_file.name) and "mentions a code" in p.message for p in third.problems)
+    # A file modified moments ago is never remembered as clean (same-tick edits keep mtime).
+    clean_file.write_text(clean_file.read_text().replace(" BLUE-42?", "?", 1))
+    validate.validate_paths(Project(root), _params(root))
+    import orjson
+
+    (remembered,) = (root / "cache" / "validate").glob("extra-rules-*.files.json")
+    clean_files = orjson.loads(remembered.read_bytes())
+    assert not any(label.endswith(clean_file.name) for label in clean_files)
+    assert len(clean_files) >= 1  # the untouched clean files are still remembered
+
+
 @pytest.mark.usefixtures("builtin_rules_only")
 def test_coverage_share_typos_in_params_are_located(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")

@@ -51,6 +51,7 @@ import hashlib
 import importlib
 import json
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class FileContext:
     scope: str
     params: dict[str, Any]
     project: Project | None = None
+    skip_extra: bool = False
     task_types: frozenset[str] = field(init=False)
     difficulties: frozenset[str] = field(init=False)
 
@@ -525,6 +527,32 @@ class RuleCache:
         self.new: list[int] = []
         with contextlib.suppress(OSError, ValueError):  # no cache yet, or a torn file
             self.known = set(array("Q", self.path.read_bytes()))
+        # Whole files that passed, by (size, mtime_ns) as git's index does: an unchanged file
+        # is not even hashed line by line. Entries whose mtime is too close to the moment they
+        # were recorded are never written (a same-tick edit could keep size and mtime).
+        self.files_path = self.path.with_suffix(".files.json")
+        self.clean_files: dict[str, list[int]] = {}
+        with contextlib.suppress(OSError, ValueError):
+            loaded = orjson.loads(self.files_path.read_bytes())
+            if isinstance(loaded, dict):
+                self.clean_files = loaded
+        self.files_changed = False
+
+    RACY_NS = 2_000_000_000  # files modified less than 2 s before the check are not remembered
+
+    def file_is_clean(self, label: str, stat: os.stat_result) -> bool:
+        """Whether ``label`` is byte-for-byte (by size and mtime) a file that passed before."""
+        return self.clean_files.get(label) == [stat.st_size, stat.st_mtime_ns]
+
+    def remember_file(self, label: str, stat: os.stat_result, clean: bool) -> None:
+        """Record that ``label`` passed every extra rule (or forget it when it did not)."""
+        entry = [stat.st_size, stat.st_mtime_ns]
+        if clean and time.time_ns() - stat.st_mtime_ns > self.RACY_NS:
+            if self.clean_files.get(label) != entry:
+                self.clean_files[label] = entry
+                self.files_changed = True
+        elif self.clean_files.pop(label, None) is not None:
+            self.files_changed = True
 
     @staticmethod
     def key(raw: bytes) -> int:
@@ -533,6 +561,11 @@ class RuleCache:
 
     def save(self) -> None:
         """Write the cache (only if new lines passed), dropping caches of other fingerprints."""
+        if self.files_changed:
+            from prodbench.fsutil import atomic_write_bytes
+
+            with contextlib.suppress(OSError):
+                atomic_write_bytes(self.files_path, orjson.dumps(self.clean_files, option=orjson.OPT_SORT_KEYS))
         if not self.new:
             return
         from prodbench.fsutil import atomic_write_bytes
@@ -540,8 +573,8 @@ class RuleCache:
         keys = array("Q", sorted(self.known.union(self.new)))
         try:
             atomic_write_bytes(self.path, keys.tobytes())
-            for stale in self.directory.glob("extra-rules-*.bin"):
-                if stale != self.path:
+            for stale in self.directory.glob("extra-rules-*"):
+                if stale not in (self.path, self.files_path):
                     stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only checkout still validates, just without the cache
@@ -611,7 +644,7 @@ class _LineChecker:
         add_entry = entries.append
         is_valid = self.checker.is_valid
         rules = self.rules
-        extra_rules = self.extra_rules
+        extra_rules = () if ctx.skip_extra else self.extra_rules
         cache_known = self.cache_known
         use_cache = cache_known is not None
         cache_key = RuleCache.key
@@ -732,7 +765,12 @@ class _Validator:
         self.labels.append(label)
         summary = FileSummary(label, set_name)
         self.report.files.append(summary)
-        ctx = FileContext(label, set_name, _scope(self.project, path, set_name), self.params, self.project)
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        skip_extra = self.cache is not None and stat is not None and self.cache.file_is_clean(label, stat)
+        ctx = FileContext(label, set_name, _scope(self.project, path, set_name), self.params, self.project, skip_extra)
         problems: list[Problem] = []
         crlf_lines: list[int] = []
         bad_utf8: list[tuple[int, str]] = []
@@ -788,6 +826,8 @@ class _Validator:
             problems.append(Problem(label, number, "", "missing final newline; end the file with a newline"))
         summary.problems = len(problems)
         self.report.problems.extend(problems)
+        if self.cache is not None and stat is not None and not skip_extra:
+            self.cache.remember_file(label, stat, clean=not problems)
 
     def _merge(
         self,
