@@ -171,9 +171,9 @@ def test_parallel_workers_find_the_same_problems(bad_run: dict, monkeypatch) -> 
         (f.file, f.records, f.problems) for f in sequential.files]
 
 
-def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) -> None:
-    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
-    calls = []
+def _install_code_flagging_rule(monkeypatch) -> list[str]:
+    """Make a slow-rule stand-in the only extra rule; returns the ids it is called for."""
+    calls: list[str] = []
 
     def flag_code(record, ctx):
         calls.append(record["id"])
@@ -182,6 +182,12 @@ def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) ->
     monkeypatch.setattr(validate, "RULE_MODULES", [])
     monkeypatch.setattr(validate, "EXTRA_RECORD_RULES", [flag_code])
     monkeypatch.setattr(validate, "EXTRA_PROJECT_RULES", [])
+    return calls
+
+
+def test_extra_rule_verdicts_are_cached_per_line(tmp_path: Path, monkeypatch) -> None:
+    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
+    calls = _install_code_flagging_rule(monkeypatch)
     first = validate.validate_paths(Project(root), _params(root))
     assert len(calls) == 9 and len(first.problems) == 1
     assert list((root / "cache" / "validate").glob("extra-rules-*.bin"))
@@ -203,15 +209,7 @@ def test_unchanged_clean_files_skip_the_extra_rules_but_edits_do_not(tmp_path: P
     import os
 
     root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
-    calls = []
-
-    def flag_code(record, ctx):
-        calls.append(record["id"])
-        return [("messages", "mentions a code")] if "BLUE-42" in str(record["messages"]) else ()
-
-    monkeypatch.setattr(validate, "RULE_MODULES", [])
-    monkeypatch.setattr(validate, "EXTRA_RECORD_RULES", [flag_code])
-    monkeypatch.setattr(validate, "EXTRA_PROJECT_RULES", [])
+    calls = _install_code_flagging_rule(monkeypatch)
     files = sorted((root / "prompts").rglob("*.jsonl"))
     past = 1_000_000_000  # seconds since the epoch: far from "just modified"
     for path in files:
