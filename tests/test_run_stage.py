@@ -311,3 +311,22 @@ def test_retry_after_header_parsing_and_retry_classes():
     assert 0.5 <= backoff_delay(1, settings, None) <= 1.5
     assert backoff_delay(10, settings, None) <= 7.5  # capped (with jitter)
     assert 3.0 <= backoff_delay(1, settings, 3.0) <= 3.3  # Retry-After wins over the exponential
+
+
+@pytest.mark.parametrize(
+    ("env", "message", "secret"),
+    [
+        ({"MY_PROVIDER_SECRET": "s3cr3t-value-123456"}, "auth failed for s3cr3t-value-123456", "s3cr3t-value-123456"),
+        ({}, "Incorrect API key provided: sk-proj-abcdefghijklmnopqrstuvwx", "sk-proj-abcdefghijklmnopqrstuvwx"),
+        ({}, "header was Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9.payload.sig"),
+        ({}, "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 rejected", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+    ],
+)
+def test_error_messages_never_carry_secrets(monkeypatch, env, message, secret):
+    from prodbench.run_llm import error_record
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    recorded = error_record(RuntimeError(message))
+    assert secret not in recorded["message"]
+    assert "***" in recorded["message"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -140,12 +141,26 @@ def error_record(exc: BaseException) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": _redact(message), "status": status}
 
 
+_SECRET_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
+_SECRET_SHAPES = re.compile(
+    r"(?:\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"  # OpenAI / Anthropic / Stripe-style keys
+    r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
+    r"|\bAKIA[0-9A-Z]{16}"  # AWS access key ids
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,})"  # Authorization headers echoed back
+)
+
+
 def _redact(text: str) -> str:
-    """Remove API key values (from any *_KEY/*_TOKEN env var) from a message."""
+    """Remove secrets from a message: values of secret-looking env vars and key-shaped strings.
+
+    Any environment variable whose name contains KEY, TOKEN, SECRET, PASSWORD, CREDENTIAL
+    or AUTH (so every ``api_key_env`` a model config names is covered) has its value
+    replaced, and strings shaped like provider keys or bearer tokens are masked too.
+    """
     for name, value in os.environ.items():
-        if value and len(value) >= 8 and (name.endswith("_KEY") or name.endswith("_TOKEN")) and value in text:
+        if value and len(value) >= 8 and value in text and any(part in name.upper() for part in _SECRET_NAME_PARTS):
             text = text.replace(value, "***")
-    return text
+    return _SECRET_SHAPES.sub("***", text)
 
 
 def is_retryable(exc: BaseException) -> bool:
