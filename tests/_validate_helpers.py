@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -18,8 +19,9 @@ def make_project(root: Path, prompts_from: Path | None = None, rotation: str | N
     """A project in ``root``: the repo's params.yaml and schemas, prompts copied from a fixture."""
     root.mkdir(parents=True, exist_ok=True)
     params = (REPO_ROOT / "params.yaml").read_text(encoding="utf-8")
-    if rotation:
-        params = params.replace("current: null", f"current: {rotation}")
+    # The fixture's prompts decide the rotating slice, not the repository's live one.
+    params, count = re.subn(r"(?m)^  current: \S+", f"  current: {rotation or 'null'}", params)
+    assert count == 1, "params.yaml has no single rotation.current line"
     (root / "params.yaml").write_text(params, encoding="utf-8")
     shutil.copytree(REPO_ROOT / "schemas", root / "schemas")
     if prompts_from is not None:

@@ -30,6 +30,8 @@ from _correlate_helpers import (
 )
 from prodbench.cli import cli
 from prodbench.launch import golden_lock_version
+from prodbench.params import load_params
+from prodbench.project import find_project
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +96,8 @@ def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path) 
     assert "![heatmap rho](../plots/correlation/heatmap_rho.png)" in report
     # Launch table: one row per joined launch with the window-averaged production values.
     lock = golden_lock_version(project_dir / "prompts" / "golden.lock") or "–"
-    assert f"| v9 | 2026-09-01 | {lock} | – | {(REASONING[8] + SAFETY[8] + OPEN_WRITING[8]) / 3:.3f} | {SATISFACTION[8]:.4g} |" in report
+    rotation = (load_params(find_project()).get("rotation") or {}).get("current") or "–"
+    assert f"| v9 | 2026-09-01 | {lock} | {rotation} | {(REASONING[8] + SAFETY[8] + OPEN_WRITING[8]) / 3:.3f} | {SATISFACTION[8]:.4g} |" in report
 
 
 def test_reruns_are_identical(project_dir: Path) -> None:

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from _correlate_helpers import model_scores, write_scores
 from prodbench.cli import cli
 from prodbench.launch import golden_lock_version, upsert
+from prodbench.params import load_params
+from prodbench.project import find_project
 
 
 def _invoke(*args: str):
@@ -36,7 +38,7 @@ def test_record_appends_scores_and_benchmark_version(project_dir: Path) -> None:
     first = entries[0]
     assert first["model"] == "bot" and first["date"] == "2026-03-02"
     assert first["benchmark"]["golden_version"] == "3"
-    assert first["benchmark"]["rotation"] is None
+    assert first["benchmark"]["rotation"] == (load_params(find_project()).get("rotation") or {}).get("current")
     assert first["scores"]["by_task_type"]["reasoning"]["mean"] == 0.5
     assert entries[1]["scores"]["by_task_type"]["reasoning"]["mean"] == 0.6
     assert set(first["scores"]) == {"overall", "golden", "rotating", "by_task_type", "by_difficulty"}
