@@ -107,3 +107,14 @@ def test_cli_errors_about_params_get_their_line(project_dir: Path, monkeypatch: 
     line = _line_of(text, "api_key_env: PRODBENCH_TEST_MISSING_KEY")
     assert f"params.yaml:{line}: models.hosted.api_key_env:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_edit_is_a_one_line_diff(project_dir: Path) -> None:
+    path = project_dir / "params.yaml"
+    before = path.read_text().splitlines()
+    with edit_params(find_project()) as tree:
+        tree["rotation"]["size"] = 31
+    after = path.read_text().splitlines()
+    assert len(before) == len(after)
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1].strip().startswith("size: 31")

@@ -25,6 +25,12 @@ def _yaml():
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    # The layout params.yaml is written in: block lists indented under their key, and
+    # explicit nulls, so that a command's edit shows as a one-line diff.
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return yaml
 
 
