@@ -306,20 +306,30 @@ def judge(settings: dict[str, Any], context: Context):
     async def score(item: Item) -> ScoreResult:
         reference = ", ".join(item.references) or "(none)"
         messages = render(rubric, question=conversation_text(item), reference=reference, response=item.response)
-        replies = await asyncio.gather(*(call_judge(messages, config, i, context)
-                                         for i in range(int(config["samples"]))))
-        verdicts, errors = [], []
-        for reply in replies:
-            if "error" in reply:
-                errors.append(reply["error"])
-                continue
-            try:
-                verdicts.append(parse_verdict(reply["text"], rubric.scale))
-            except ValueError as exc:
-                errors.append(f"unparsable judge verdict: {exc}")
+        verdicts, errors = await sample_verdicts(messages, config, context, rubric.scale)
         return aggregate(verdicts, errors, rubric)
 
     return score
+
+
+async def sample_verdicts(messages: list[dict[str, str]], config: dict[str, Any], context: Context,
+                          scale: str) -> tuple[list[Any], list[str]]:
+    """Ask the judge ``config["samples"]`` times; return parsed verdicts and per-sample errors.
+
+    An API error, a timeout or an unparsable reply is an error, never a verdict.
+    """
+    replies = await asyncio.gather(*(call_judge(messages, config, i, context) for i in range(int(config["samples"]))))
+    verdicts: list[Any] = []
+    errors: list[str] = []
+    for reply in replies:
+        if "error" in reply:
+            errors.append(reply["error"])
+            continue
+        try:
+            verdicts.append(parse_verdict(reply["text"], scale))
+        except ValueError as exc:
+            errors.append(f"unparsable judge verdict: {exc}")
+    return verdicts, errors
 
 
 def pairwise_order(item_id: str, salt: str = "") -> bool:
@@ -360,20 +370,10 @@ async def compare(item: Item, baseline_response: str, rubric: Rubric, config: di
     first, second = (baseline_response, item.response) if swap else (item.response, baseline_response)
     messages = render(rubric, question=conversation_text(item), reference=", ".join(item.references) or "(none)",
                       response_a=first, response_b=second)
-    replies = await asyncio.gather(*(call_judge(messages, config, i, context) for i in range(int(config["samples"]))))
-    verdicts, errors = [], []
-    for reply in replies:
-        if "error" in reply:
-            errors.append(reply["error"])
-            continue
-        try:
-            winner = parse_verdict(reply["text"], "pairwise")
-        except ValueError as exc:
-            errors.append(f"unparsable judge verdict: {exc}")
-            continue
-        mine = "B" if swap else "A"
-        verdicts.append(0.5 if winner == "TIE" else 1.0 if winner == mine else 0.0)
-    details: dict[str, Any] = {"swapped": swap, "samples": len(replies), "parsed": len(verdicts),
+    winners, errors = await sample_verdicts(messages, config, context, "pairwise")
+    mine = "B" if swap else "A"
+    verdicts = [0.5 if winner == "TIE" else 1.0 if winner == mine else 0.0 for winner in winners]
+    details: dict[str, Any] = {"swapped": swap, "samples": len(winners) + len(errors), "parsed": len(verdicts),
                                "errors": errors[:3], "verdicts": verdicts}
     if not verdicts:
         error = errors[0] if errors else "no judge verdict"
