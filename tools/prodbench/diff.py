@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prodbench.diff_eval import ModelEval, RevisionData, evaluate_revision, load_revision, plain
+from prodbench.diff_eval import ModelEval, RevisionData, evaluate_revision, load_revision
 from prodbench.diff_git import materialise, working_tree
 from prodbench.diff_pairing import Pairing, by_id, pair_records
 from prodbench.diff_stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
-from prodbench.fsutil import atomic_write_text, write_json
+from prodbench.fsutil import atomic_write_text, json_plain, write_json
 from prodbench.project import Project
 
 SCHEMA_VERSION = 1
@@ -285,7 +285,7 @@ def compute_diff(base: RevisionData, head: RevisionData, base_evals: dict[str, M
     def rev(data: RevisionData) -> dict[str, Any]:
         return {"label": data.revision.label, "sha": data.revision.sha}
 
-    return plain({
+    return json_plain({
         "schema_version": SCHEMA_VERSION,
         "base": rev(base),
         "head": rev(head),

@@ -56,20 +56,6 @@ class ModelEval:
     cache_only: bool = False
 
 
-def plain(value: Any) -> Any:
-    """Convert YAML scalar subclasses (ruamel's ScalarFloat, ...) to plain JSON types."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    for kind in (int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return str(value)
-
-
 def load_revision(revision: Revision) -> RevisionData:
     """Load params and prompts of a materialised revision.
 
@@ -78,7 +64,7 @@ def load_revision(revision: Revision) -> RevisionData:
     """
     project = Project(revision.root)
     try:
-        params = plain(load_params(project))
+        params = load_params(project)
         records = load_prompts(project, params)
     except UserError as exc:
         raise UserError(f"{exc.message} (in revision {revision.label})".strip(), exc.problems) from None

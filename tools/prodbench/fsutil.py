@@ -123,3 +123,20 @@ def parse_jsonl_objects(data: bytes, label: str) -> tuple[list[tuple[int, dict[s
             continue
         rows.append((number, row))
     return rows, problems
+
+
+def json_plain(value: Any) -> Any:
+    """Deep-convert to plain JSON types: dicts, lists, str, int, float, bool, None.
+
+    Tuples become lists, scalar subclasses their base type, anything else its ``str``.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return str(value)

@@ -28,26 +28,12 @@ DEFAULT_RUN = {
 LOCAL_PROVIDER = "local"
 
 
-def plain(obj: Any) -> Any:
-    """Deep-convert YAML scalar subclasses (ruamel's ScalarFloat, ...) to builtin types."""
-    if isinstance(obj, dict):
-        return {str(k): plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
-    if isinstance(obj, bool) or obj is None:
-        return obj
-    for kind in (int, float, str):
-        if isinstance(obj, kind):
-            return kind(obj)
-    return obj
-
-
 def config_hash(model_cfg: dict[str, Any]) -> str:
     """16-hex hash of the whole model config: any changed field changes it.
 
     Env var *names* are part of the config; their values (keys, URLs) are not.
     """
-    return hashlib.sha256(orjson.dumps(plain(model_cfg), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    return hashlib.sha256(orjson.dumps(model_cfg, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 def run_settings(run_params: dict[str, Any] | None, model_cfg: dict[str, Any]) -> dict[str, Any]:

@@ -44,7 +44,6 @@ from prodbench.run_config import (
     config_hash,
     connection_params,
     gen_params,
-    plain,
     preflight,
     preflight_env,
     run_settings,
@@ -369,7 +368,7 @@ def run_model(
     start = time.perf_counter()
     stats = stats if stats is not None else RunStats(model_name)
     stats.model = model_name
-    model_cfg, run_params = plain(model_cfg), plain(run_params or {})
+    run_params = run_params or {}
     preflight_env(model_name, model_cfg)
     settings = run_settings(run_params, model_cfg)
     cache = ResponseCache(Path(cache_dir) / model_name, cache_writer, read=use_cache and not refresh,
@@ -449,7 +448,6 @@ def run_model(
 def pending_rows(records: list[dict[str, Any]], model_name: str, model_cfg: dict[str, Any],
                  cache_dir: str | os.PathLike[str], *, use_cache: bool = True, refresh: bool = False) -> int:
     """How many records need at least one model call (0 = the run is served from the cache)."""
-    model_cfg = plain(model_cfg)
     if not use_cache or refresh:
         return len(records)
     cache = ResponseCache(Path(cache_dir) / model_name, read=True, write=False)
