@@ -21,6 +21,7 @@ from prodbench.correlate_data import Joined, MetricDecl, join, metric_decls, rea
 from prodbench.errors import UserError
 from prodbench.fsutil import atomic_write_text, write_json
 from prodbench.launch import history_path, read_history
+from prodbench.params import line_locator
 from prodbench.project import Project
 
 DEFAULT_MIN_N = 5
@@ -289,18 +290,6 @@ def default_outputs(project: Project) -> Outputs:
                    project.plots_dir / "correlation")
 
 
-def _line_of(project: Project):
-    """Line lookup into params.yaml for located problems (best effort)."""
-    try:
-        from prodbench.params import _line_of as line_of
-        from prodbench.params import load_params_tree
-
-        tree = load_params_tree(project.params_path)
-    except (UserError, ImportError):
-        return None
-    return lambda path: line_of(tree, path)
-
-
 def run_correlate(
     project: Project,
     params: dict[str, Any],
@@ -320,7 +309,7 @@ def run_correlate(
     history = history or history_path(project)
     production_file = production_file or project.root / production.get("metrics_file", "data/production/metrics.csv")
     outputs = outputs or default_outputs(project)
-    line_of = _line_of(project)
+    line_of = line_locator(project.params_path)
     params_label = project.rel(project.params_path)
     decls = metric_decls(production, params_label, line_of)
     prod = read_production(production_file, project.rel(production_file), decls,

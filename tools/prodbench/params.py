@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,23 @@ def line_of_field(tree: Any, dotted: str) -> int:
     if not parts or not isinstance(tree, dict) or parts[0] not in tree:
         return 0
     return _line_of(tree, parts)
+
+
+def line_locator(params_path: Path) -> Callable[[Sequence[Any]], int]:
+    """A ``(key path) -> line`` lookup into params.yaml (0 when the file or key is missing).
+
+    The file is parsed once, when the locator is made; use it to locate many problems.
+    """
+    try:
+        tree = load_params_tree(params_path)
+    except UserError:
+        return lambda _path: 0
+
+    def locate(path: Sequence[Any]) -> int:
+        keys = list(path)
+        return _line_of(tree, keys) if keys and isinstance(tree, dict) and keys[0] in tree else 0
+
+    return locate
 
 
 def locate_params_problems(problems: list[Problem], params_path: Path) -> list[Problem]:

@@ -304,13 +304,12 @@ def rule_coverage_params(run: RunContext) -> list[Problem]:
 
     A typo in a share key (``fact_recal: 0.2``) would otherwise silently drop a target.
     """
-    from prodbench.params import _line_of, load_params_tree
+    from prodbench.params import locate_params_problems
 
     params = run.params
     taxonomy = params.get("taxonomy") or {}
     coverage = params.get("coverage") or {}
     label = run.project.rel(run.project.params_path)
-    tree = None
     problems = []
     for key, known in (
         ("task_type_share", list(taxonomy.get("task_types") or {})),
@@ -319,24 +318,20 @@ def rule_coverage_params(run: RunContext) -> list[Problem]:
         shares = coverage.get(key)
         if not shares:
             continue
-        if tree is None:
-            tree = load_params_tree(run.project.params_path)
         for name in shares:
             if name not in known:
                 problems.append(
                     Problem(
                         label,
-                        _line_of(tree, ["coverage", key, name]),
+                        0,
                         f"coverage.{key}.{name}",
                         f"{name!r} is not in the taxonomy ({', '.join(known)}){_did_you_mean(name, known)}",
                     )
                 )
         total = sum(float(v) for v in shares.values())
         if abs(total - 1.0) > 0.01:
-            problems.append(
-                Problem(label, _line_of(tree, ["coverage", key]), f"coverage.{key}", f"shares sum to {total:g}, not 1")
-            )
-    return problems
+            problems.append(Problem(label, 0, f"coverage.{key}", f"shares sum to {total:g}, not 1"))
+    return locate_params_problems(problems, run.project.params_path)
 
 
 #: Built-in whole-run rules, run before :data:`EXTRA_PROJECT_RULES`.
