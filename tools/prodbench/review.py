@@ -17,9 +17,10 @@ from typing import Any
 
 import orjson
 
-from prodbench.errors import Problem, UserError
+from prodbench.errors import UserError
 from prodbench.fsutil import atomic_write_bytes
 from prodbench.project import Project
+from prodbench.prompts import iter_records
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,9 @@ def iter_pending(project: Project, files: list[Path] | None = None) -> Iterator[
     """Pending pool items (``review.status`` pending or missing), in file and line order."""
     paths = files or sorted(project.pool_dir.rglob("*.jsonl"))
     for path in paths:
-        with open(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    record = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    raise UserError("", [Problem(project.rel(path), number, "", "malformed JSON; run "
-                                                 "`prodbench validate`")]) from None
-                status = (record.get("review") or {}).get("status", "pending")
-                if status == "pending":
-                    yield PendingItem(path, number, record)
+        for number, record in iter_records(path, project.rel(path)):
+            if (record.get("review") or {}).get("status", "pending") == "pending":
+                yield PendingItem(path, number, record)
 
 
 def update_record(path: Path, record_id: str, change: dict[str, Any]) -> dict[str, Any]:
