@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from _score_helpers import record, run_row
 from prodbench.cli import cli
 from prodbench.plots import PALETTE, model_colors
-from prodbench.report import _own_coverage_cells, build_report, coverage_cells, plot_data
+from prodbench.report import build_report, coverage_cells, plot_data
 from prodbench.scoring import score_results, summarize
 from test_score_pipeline import PARAMS, _write_project
 
@@ -23,11 +23,10 @@ COVERAGE_PARAMS = {
 }
 
 
-@pytest.mark.parametrize("compute", [coverage_cells, _own_coverage_cells], ids=["coverage_table", "fallback"])
-def test_coverage_cells_count_prompts_against_share_targets(compute):
+def test_coverage_cells_count_prompts_against_share_targets():
     recs = [record(f"f{i}", "fact_recall", "easy") for i in range(5)] + [record("s1", "safety", "hard")]
     recs += [record("x1", "reasoning", "hard")]  # outside the taxonomy: still shown
-    cells = compute(recs, COVERAGE_PARAMS)
+    cells = coverage_cells(recs, COVERAGE_PARAMS)
     assert cells["task_types"] == ["fact_recall", "safety", "reasoning"]
     assert cells["counts"]["fact_recall"] == {"easy": 5, "hard": 0}
     assert cells["targets"]["fact_recall"]["easy"] == pytest.approx(7 * 0.5 * 0.75, abs=0.01)

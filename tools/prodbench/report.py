@@ -21,18 +21,12 @@ PLOT_FILES = {
 def coverage_cells(records: Iterable[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     """Prompt counts per task type x difficulty (golden + rotating) and the target count of each cell.
 
-    Uses :func:`prodbench.coverage.coverage_table` (the same figures as ``prodbench
-    coverage``) when it is available, else computes them here: the target of a cell is
-    ``total * task_type_share * difficulty_share`` (params ``coverage``), at least
-    ``min_per_cell``. Task types/difficulties outside the taxonomy are appended so nothing
-    is hidden.
+    The figures are :func:`prodbench.coverage.coverage_table`'s (the same as ``prodbench
+    coverage``), in the report's cell layout.
     """
-    records = list(records)
-    try:
-        from prodbench.coverage import coverage_table
-    except ImportError:
-        return _own_coverage_cells(records, params)
-    return cells_from_table(coverage_table(records, params))
+    from prodbench.coverage import coverage_table
+
+    return cells_from_table(coverage_table(list(records), params))
 
 
 def cells_from_table(table: dict[str, Any]) -> dict[str, Any]:
@@ -48,32 +42,6 @@ def cells_from_table(table: dict[str, Any]) -> dict[str, Any]:
                   if cells[tt][d].get("shortfall") or cells[tt][d].get("below_min")]
     return {"task_types": task_types, "difficulties": difficulties, "counts": counts, "targets": targets,
             "total": int(everything["n"]), "shortfalls": shortfalls}
-
-
-def _own_coverage_cells(records: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-    """Fallback for :func:`coverage_cells` without ``prodbench.coverage``."""
-    taxonomy = params.get("taxonomy") or {}
-    coverage = params.get("coverage") or {}
-    task_types = list(taxonomy.get("task_types") or {})
-    difficulties = list(taxonomy.get("difficulties") or [])
-    task_types += sorted({str(r.get("task_type")) for r in records} - set(task_types))
-    difficulties += sorted({str(r.get("difficulty")) for r in records} - set(difficulties))
-    counts = {tt: dict.fromkeys(difficulties, 0) for tt in task_types}
-    for record in records:
-        counts[str(record.get("task_type"))][str(record.get("difficulty"))] += 1
-    total = len(records)
-    tt_share = coverage.get("task_type_share") or {}
-    d_share = coverage.get("difficulty_share") or {}
-    minimum = float(coverage.get("min_per_cell", 0) or 0)
-    targets = {
-        tt: {d: round(max(minimum, total * float(tt_share.get(tt, 0)) * float(d_share.get(d, 0))), 2)
-             for d in difficulties}
-        for tt in task_types
-    }
-    shortfalls = [{"task_type": tt, "difficulty": d, "count": counts[tt][d], "target": targets[tt][d]}
-                  for tt in task_types for d in difficulties if counts[tt][d] < targets[tt][d]]
-    return {"task_types": task_types, "difficulties": difficulties, "counts": counts, "targets": targets,
-            "total": total, "shortfalls": shortfalls}
 
 
 def plot_data(metrics: dict[str, Any], records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
