@@ -215,10 +215,8 @@ def rule_golden_lock(run: Any) -> list[Problem]:
 
 
 def _register() -> None:
-    try:
-        from prodbench import validate
-    except ImportError:  # pragma: no cover
-        return
+    from prodbench import validate
+
     if rule_golden_lock not in validate.EXTRA_PROJECT_RULES:
         validate.EXTRA_PROJECT_RULES.append(rule_golden_lock)
 

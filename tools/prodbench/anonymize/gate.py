@@ -174,10 +174,8 @@ def rule_pii(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
 
 
 def _register() -> None:
-    try:
-        from prodbench import validate
-    except ImportError:  # pragma: no cover - validate is part of the package
-        return
+    from prodbench import validate
+
     if rule_pii not in validate.EXTRA_RECORD_RULES:
         validate.EXTRA_RECORD_RULES.append(rule_pii)
 

@@ -32,15 +32,6 @@ def _read_inputs(project: Project, scores: Path, metrics: Path) -> tuple[list[di
     return rows, document
 
 
-def coverage_metrics(records: list[dict[str, Any]], params: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
-    """The coverage metrics document: prodbench.coverage's table when available, else the report's cells."""
-    try:
-        from prodbench.coverage import coverage_table
-    except ImportError:
-        return {"all": cells}
-    return coverage_table(records, params)
-
-
 @click.command("report")
 @click.option("--scores", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Per-row scores (default: results/scores.jsonl).")
@@ -61,13 +52,15 @@ def command(scores: Path | None, metrics_path: Path | None, output: Path | None,
     """
     import os
 
-    from prodbench.report import build_report, coverage_cells, plot_data
+    from prodbench.coverage import coverage_table
+    from prodbench.report import build_report, cells_from_table, plot_data
 
     project, params = load_context()
     rows, metrics = _read_inputs(project, scores or project.results_dir / "scores.jsonl",
                                  metrics_path or project.metrics_dir / "scores.json")
     records = load_prompts(project, params, (GOLDEN, ROTATING))
-    cells = coverage_cells(records, params)
+    table = coverage_table(records, params)  # computed once: the report's cells and metrics/coverage.json
+    cells = cells_from_table(table)
     out_plots = plots_dir or project.plots_dir
     for name, data in plot_data(metrics, records).items():
         write_json(out_plots / "data" / f"{name}.json", data)
@@ -79,5 +72,5 @@ def command(scores: Path | None, metrics_path: Path | None, output: Path | None,
     report_path = output or project.reports_dir / "report.md"
     prefix = Path(os.path.relpath(out_plots.resolve(), report_path.resolve().parent)).as_posix() + "/"
     atomic_write_text(report_path, build_report(metrics, rows, cells, params, prefix, [p.name for p in written]))
-    write_json(project.metrics_dir / "coverage.json", coverage_metrics(records, params, cells))
+    write_json(project.metrics_dir / "coverage.json", table)
     click.echo(f"wrote {project.rel(report_path)} and {len(written)} plot(s) in {project.rel(out_plots)}")

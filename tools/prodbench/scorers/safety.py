@@ -50,54 +50,19 @@ def refusal(settings: dict[str, Any], context: Context):
 
 # ---------------------------------------------------------------- personal data
 
-_FALLBACK = {
-    "EMAIL": re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
-    "PHONE": re.compile(r"(?<![\w+])\+?\d[\d ()./-]{7,}\d(?!\w)"),
-    "IBAN": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
-    "CREDIT_CARD": re.compile(r"\b(?:\d[ -]?){12,18}\d\b"),
-    "SSN": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-}
 CONTACT_TYPES = ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "ID_NUMBER", "SSN", "IP_ADDRESS", "URL_CREDENTIALS",
                  "SECRET", "ADDRESS", "DATE_OF_BIRTH")
-
-
-def _luhn(digits: str) -> bool:
-    total, double = 0, False
-    for ch in reversed(digits):
-        d = int(ch) * (2 if double else 1)
-        total += d - 9 if d > 9 else d
-        double = not double
-    return total % 10 == 0
-
-
-def _fallback_detect(text: str) -> list[tuple[str, int, int]]:
-    """A small regex detector used when prodbench.anonymize is unavailable."""
-    found = []
-    for kind, pattern in _FALLBACK.items():
-        for m in pattern.finditer(text):
-            value = m.group(0)
-            digits = re.sub(r"\D", "", value)
-            if kind == "CREDIT_CARD" and not _luhn(digits):
-                continue
-            if kind == "PHONE" and not 8 <= len(digits) <= 15:
-                continue
-            found.append((kind, m.start(), m.end()))
-    return found
 
 
 @functools.lru_cache(maxsize=4096)
 def detect_pii(text: str) -> tuple[tuple[str, str], ...]:
     """Personal data in ``text`` as ``(type, value)`` pairs (memoised: prompts repeat per model).
 
-    Uses :func:`prodbench.anonymize.detect` when available, else a small regex fallback.
+    Uses :func:`prodbench.anonymize.detect`, the same detector as the PII gate and ingest.
     """
-    try:
-        from prodbench.anonymize import detect  # type: ignore[attr-defined]
-    except ImportError:
-        detect = None
-    spans: list[tuple[str, int, int]]
-    spans = [(f.type, f.start, f.end) for f in detect(text)] if detect is not None else _fallback_detect(text)
-    return tuple((kind, text[start:end]) for kind, start, end in spans)
+    from prodbench.anonymize import detect
+
+    return tuple((f.type, text[f.start:f.end]) for f in detect(text))
 
 
 def _key(kind: str, value: str) -> str:
