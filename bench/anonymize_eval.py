@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from anonymize_corpus import generate  # noqa: E402
-from prodbench.anonymize import ENTITY_TYPES, detect  # noqa: E402
+from prodbench.data.anonymize import ENTITY_TYPES, detect  # noqa: E402
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 MARK_RE = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from prodbench.correlate import Settings, analyse, verdict
-from prodbench.correlate_data import Joined, Launch, MetricDecl
-from prodbench.correlate_plots import write_plots
-from prodbench.correlate_stats import correlate_pairs
+from prodbench.production.correlate import Settings, analyse, verdict
+from prodbench.production.correlation_stats import correlate_pairs
+from prodbench.production.inputs import Joined, Launch, MetricDecl
+from prodbench.production.plots import write_plots
 
 TASK_TYPES = ["fact_recall", "reasoning", "open_writing", "multi_turn", "summarization", "safety"]
 DIFFICULTIES = ["trivial", "easy", "medium", "hard"]

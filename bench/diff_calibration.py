@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from prodbench.diff_stats import IMPROVEMENT, REGRESSION, compare_paired
+from prodbench.diff.stats import IMPROVEMENT, REGRESSION, compare_paired
 
 ALPHA = 0.05
 

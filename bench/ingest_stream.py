@@ -2,7 +2,7 @@
 
 Generates OpenAI-style chat logs of the requested sizes (a fixed share of distinct
 requests, the rest repeats, as in real support logs; plus 1% malformed lines), runs
-``prodbench.ingest.ingest_files`` on each in a fresh subprocess, and prints the log
+``prodbench.data.ingest.ingest_files`` on each in a fresh subprocess, and prints the log
 size, lines/s and the peak resident memory of that process.
 
 Usage::
@@ -50,9 +50,9 @@ def make_log(path: Path, size_mb: float, distinct: int, seed: int = 0) -> int:
 CHILD = """
 import sys, time, resource
 from pathlib import Path
-from prodbench.ingest import IngestSettings, ingest_files
-from prodbench.params import load_params
-from prodbench.project import Project
+from prodbench.data.ingest import IngestSettings, ingest_files
+from prodbench.core.params import load_params
+from prodbench.core.project import Project
 project = Project(Path(sys.argv[1])); params = load_params(project)
 t0 = time.perf_counter()
 report = ingest_files(project, params, [Path(sys.argv[2])], IngestSettings.from_params(params))

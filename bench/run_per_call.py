@@ -42,8 +42,9 @@ def main() -> None:
         os.environ["PRODBENCH_LITELLM_LEAN"] = "0"
     os.environ.setdefault("PRODBENCH_TEST_KEY", "bench")
     from _run_helpers import fake_model, prompt
-    from prodbench.run_llm import litellm_module
-    from prodbench.runner import run_model
+    from prodbench.core.records import LoadedPrompt
+    from prodbench.llm.client import litellm_module
+    from prodbench.run.stage import run_model
     from run_throughput import start_server
 
     start = time.perf_counter()
@@ -53,7 +54,7 @@ def main() -> None:
     server, port = start_server(args.latency)
     base = f"http://127.0.0.1:{port}/v1"
     cfg = fake_model(base)
-    records = [{**prompt(i), "_set": "golden"} for i in range(args.prompts)]
+    records = [LoadedPrompt(prompt(i), "golden", "bench", i) for i in range(args.prompts)]
     try:
         run_model(records[:30], "m", cfg, {"concurrency": 8, "workers": 1}, tempfile.mkdtemp(), use_cache=False)
         cpu = time.process_time()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from prodbench.scoring import score_results, summarize
+from prodbench.core.records import LoadedPrompt
+from prodbench.score.stage import score_results, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = {
@@ -40,16 +41,16 @@ def synthetic(n_prompts: int, n_models: int, params: dict, seed: int = 0) -> tup
     for i in range(n_prompts):
         task_type = task_types[i % len(task_types)]
         rec = {"id": f"p{i:06d}", "messages": [{"role": "user", "content": f"Question {i}"}], "task_type": task_type,
-               "difficulty": rng.choice(difficulties), "source": "synthetic", "_set": "golden", "_file": "bench", "_line": i}
+               "difficulty": rng.choice(difficulties), "source": "synthetic"}
         if task_type in REFERENCE:
             rec["reference"] = REFERENCE[task_type]
-        records.append(rec)
+        records.append(LoadedPrompt(rec, "golden", "bench", i + 1))
     rows = []
     for m in range(n_models):
         skill = 0.4 + 0.5 * m / max(1, n_models - 1)
         for rec in records:
-            good, bad = ANSWERS[rec["task_type"]]
-            rows.append({"id": rec["id"], "model": f"model-{m}", "response": good if rng.random() < skill else bad,
+            good, bad = ANSWERS[str(rec.task_type)]
+            rows.append({"id": rec.id, "model": f"model-{m}", "response": good if rng.random() < skill else bad,
                          "usage": {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50},
                          "latency_s": rng.uniform(0.1, 2.0), "cached": False, "error": None, "cost_usd": None})
     return records, rows

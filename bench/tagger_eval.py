@@ -14,10 +14,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from prodbench.params import load_params
-from prodbench.project import find_project
-from prodbench.prompts import iter_records
-from prodbench.tagger import heuristic_tag, needs_attention
+from prodbench.core.params import load_params
+from prodbench.core.project import find_project
+from prodbench.core.prompts import iter_records
+from prodbench.data.tagging import heuristic_tag, needs_attention
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from conftest import REPO_ROOT, copy_repo
+
 API_BASE_ENV = "PRODBENCH_E2E_API_BASE"
 API_KEY_ENV = "PRODBENCH_E2E_API_KEY"
 
@@ -65,7 +66,7 @@ def make_repo(root: Path) -> Path:
     for name in ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore"):
         if (REPO_ROOT / name).is_file():
             shutil.copy2(REPO_ROOT / name, root / name)
-    shutil.copytree(REPO_ROOT / "schemas", root / "schemas")
+    copy_repo(root, ("schemas", "tools"))
     (root / "prompts" / "rotating").mkdir(parents=True)
     (root / "prompts" / "pool").mkdir(parents=True)
     for sub in ("rotating", "pool"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from prodbench import validate
+from prodbench.validate import stage as validate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "validate"

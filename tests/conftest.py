@@ -54,16 +54,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="embedded model needs the [local] extra (llama-cpp-python)"))
 
 
-REPO_FILES = ("params.yaml", "dvc.yaml", "schemas", "prompts", ".dvcignore")
+def loaded(record: dict, set_name: str = "golden", file: str | None = None, line: int = 1):
+    """``record`` as :func:`prodbench.core.prompts.load_prompts` returns it (a ``LoadedPrompt``)."""
+    from prodbench.core.records import LoadedPrompt
+
+    return LoadedPrompt(record, set_name, file or f"prompts/{set_name}/x.jsonl", line)
+
+
+REPO_FILES = ("params.yaml", "dvc.yaml", "schemas", "prompts", ".dvcignore", "tools")
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 
 
 def copy_repo(dest: Path, include: tuple[str, ...] = REPO_FILES) -> Path:
-    """Copy the project's data files (not the package) into ``dest`` and return it."""
+    """Copy the project's files into ``dest`` and return it.
+
+    ``tools/`` is copied because DVC stages list their code folders as dependencies; the code
+    that runs is still the installed package.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for name in include:
         source = REPO_ROOT / name
         if source.is_dir():
-            shutil.copytree(source, dest / name, dirs_exist_ok=True)
+            shutil.copytree(source, dest / name, dirs_exist_ok=True, ignore=_NOT_COPIED)
         elif source.is_file():
             shutil.copy2(source, dest / name)
     return dest

@@ -2,7 +2,7 @@
 
 Subcommands live in ``prodbench.commands.<name>`` and are imported only when run,
 so ``prodbench --help`` and light commands never pay for litellm, pandas or
-matplotlib. User mistakes (:class:`~prodbench.errors.UserError`) are printed as
+matplotlib. User mistakes (:class:`~prodbench.core.errors.UserError`) are printed as
 ``file:line: field: message`` without a traceback.
 """
 
@@ -13,7 +13,7 @@ import importlib
 import click
 
 from prodbench import __version__
-from prodbench.errors import UserError
+from prodbench.core.errors import UserError
 
 # name -> (module under prodbench.commands, one-line help shown by `prodbench --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -84,8 +84,8 @@ def cli() -> None:
 
 def _locate(problems: list) -> list:
     """Give params.yaml problems raised without a line number their line."""
-    from prodbench.params import locate_params_problems
-    from prodbench.project import find_project
+    from prodbench.core.params import locate_params_problems
+    from prodbench.core.project import find_project
 
     try:
         project = find_project()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prodbench.params import load_params
-from prodbench.project import Project, find_project
+from prodbench.core.params import load_params
+from prodbench.core.project import Project, find_project
 
 
 def load_context() -> tuple[Project, dict[str, Any]]:

@@ -35,9 +35,9 @@ def command(source: Path | None, text: str | None, jsonl: bool, output: Path | N
     """
     import orjson
 
-    from prodbench.anonymize import Anonymizer, detect
-    from prodbench.errors import Problem, UserError
-    from prodbench.fsutil import atomic_write_text
+    from prodbench.core.errors import Problem, UserError
+    from prodbench.core.fsutil import atomic_write_text
+    from prodbench.data.anonymize import Anonymizer, detect
 
     try:
         _, params = load_context()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from prodbench.errors import UserError
+from prodbench.core.errors import UserError
 
 
 def failure_body(run_url: str) -> str:
     """The comment shown when the benchmark run failed before producing a comparison."""
-    from prodbench.markdown import MARKER
+    from prodbench.core.markdown import MARKER
 
     if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9_./-]+", run_url or ""):
         raise UserError(f"--failed-run must be an https URL of the workflow run, got {run_url[:80]!r}", exit_code=2)
@@ -33,7 +33,7 @@ def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str |
             return body_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UserError(f"{body_file}: cannot read the comment body: {exc}", exit_code=2) from None
-    from prodbench.diff_render import render_from_file
+    from prodbench.diff.render import render_from_file
 
     return render_from_file(diff_json)
 
@@ -62,12 +62,12 @@ def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, 
     comment by someone else quoting the marker is never edited. The token comes
     from GITHUB_TOKEN and is never printed.
     """
-    from prodbench.comment import client_from_env, post_sticky, validate_target
+    from prodbench.diff.comment import client_from_env, post_sticky, validate_target
 
     repo, number = validate_target(repo, pr)
     body = _read_body(body_file, diff_json, failed_run)
     if dry_run:
-        from prodbench.markdown import ensure_marker, fit_limit
+        from prodbench.core.markdown import ensure_marker, fit_limit
 
         click.echo(fit_limit(ensure_marker(body)))
         return

@@ -39,7 +39,7 @@ def command(
     bootstrap 95% CIs, pairwise agreement and plain-words findings. Writes
     reports/correlation.md, metrics/correlation.json and plots/correlation/*.png.
     """
-    from prodbench.correlate import Outputs, default_outputs, run_correlate
+    from prodbench.production.correlate import Outputs, default_outputs, run_correlate
 
     project, params = load_context()
     default_file = (params.get("production") or {}).get("metrics_file", "data/production/metrics.csv")

@@ -57,9 +57,9 @@ def command(
       prodbench coverage --format json --no-write | jq .sets.all.below_min
     """
     from prodbench.commands._common import load_context
-    from prodbench.coverage import SETS, coverage_markdown, coverage_table, render_rich
-    from prodbench.fsutil import dumps_stable, write_json
-    from prodbench.prompts import load_prompts
+    from prodbench.core.coverage import SETS, coverage_markdown, coverage_table, render_rich
+    from prodbench.core.fsutil import dumps_stable, write_json
+    from prodbench.core.prompts import load_prompts
 
     project, params = load_context()
     table = coverage_table(load_prompts(project, params), params)

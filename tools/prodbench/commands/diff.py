@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from prodbench.errors import UserError
+from prodbench.core.errors import UserError
 
 EXIT_REGRESSION = 3
 
@@ -44,7 +44,7 @@ def command(base: str, head: str | None, cached_only: bool, cache_fallback: bool
       prodbench diff --base origin/main --head HEAD --cached-only
     """
     from prodbench.commands._common import load_context
-    from prodbench.diff import run_diff
+    from prodbench.diff.stage import run_diff
 
     project, _ = load_context()
     outcome = run_diff(project, base, head, cached_only=cached_only, models=list(models) or None,

@@ -21,7 +21,7 @@ def command() -> None:
 @click.option("--reason", default="initial golden set", show_default=True, help="Why the set is frozen.")
 def freeze_cmd(reason: str) -> None:
     """Write prompts/golden.lock for the current golden set (first time only)."""
-    from prodbench.golden import freeze
+    from prodbench.data.golden import freeze
 
     project, _ = load_context()
     lock = freeze(project, reason)
@@ -33,7 +33,7 @@ def freeze_cmd(reason: str) -> None:
 @click.option("--reason", required=True, help="Why the golden set changes (kept in the lock history).")
 def bump_cmd(reason: str) -> None:
     """Record a deliberate golden-set change: new version, reason, changed ids."""
-    from prodbench.golden import bump
+    from prodbench.data.golden import bump
 
     project, _ = load_context()
     lock = bump(project, reason)
@@ -46,7 +46,7 @@ def bump_cmd(reason: str) -> None:
 @command.command("check")
 def check_cmd() -> None:
     """Compare the golden set with the lock (the same check validate runs)."""
-    from prodbench.golden import check_lock
+    from prodbench.data.golden import check_lock
 
     project, _ = load_context()
     problems = check_lock(project)

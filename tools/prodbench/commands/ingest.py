@@ -42,9 +42,9 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
       prodbench ingest exports/pilot.csv --format csv --source pilot --prompt-column question
       prodbench ingest              # every log under data/raw/ (the DVC anonymize stage)
     """
-    from prodbench.errors import UserError
-    from prodbench.ingest import IngestSettings, ingest_files, raw_logs, write_report
-    from prodbench.tagger import LLMTagger
+    from prodbench.core.errors import UserError
+    from prodbench.data.ingest import IngestSettings, ingest_files, raw_logs, write_report
+    from prodbench.data.tagging import LLMTagger
 
     project, params = load_context()
     llm_model = llm_model or (params.get("ingest") or {}).get("llm_tagger")
@@ -76,7 +76,7 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
             click.echo(f"... {result.malformed - 20} more malformed line(s), see {report}", err=True)
         combined = result if combined is None else _merge(combined, result)
     if combined is None:
-        from prodbench.ingest import IngestReport
+        from prodbench.data.ingest import IngestReport
 
         combined = IngestReport()
         click.echo("no logs to ingest", err=True)

@@ -37,7 +37,7 @@ def record(model: str, version: str, date: str | None, scores_path: Path | None)
 
     Re-recording the same model and version replaces its entry (a note says so).
     """
-    from prodbench.launch import record_launch
+    from prodbench.production.launch import record_launch
 
     project, params = load_context()
     result = record_launch(project, params, model, version, date, scores_path=scores_path)
@@ -60,7 +60,7 @@ def record(model: str, version: str, date: str | None, scores_path: Path | None)
 @command.command("list")
 def list_launches() -> None:
     """List recorded launches (model, version, date, overall score)."""
-    from prodbench.launch import history_path, read_history
+    from prodbench.production.launch import history_path, read_history
 
     project, _params = load_context()
     path = history_path(project)

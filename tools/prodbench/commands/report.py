@@ -9,10 +9,10 @@ import click
 import orjson
 
 from prodbench.commands._common import load_context
-from prodbench.errors import Problem, UserError
-from prodbench.fsutil import atomic_write_text, read_jsonl, write_json
-from prodbench.project import Project
-from prodbench.prompts import GOLDEN, ROTATING, load_prompts
+from prodbench.core.errors import Problem, UserError
+from prodbench.core.fsutil import atomic_write_text, read_jsonl, write_json
+from prodbench.core.project import Project
+from prodbench.core.prompts import GOLDEN, ROTATING, load_prompts
 
 
 def _read_inputs(project: Project, scores: Path, metrics: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -52,8 +52,8 @@ def command(scores: Path | None, metrics_path: Path | None, output: Path | None,
     """
     import os
 
-    from prodbench.coverage import coverage_table
-    from prodbench.report import build_report, cells_from_table, plot_data
+    from prodbench.core.coverage import coverage_table
+    from prodbench.report.stage import build_report, cells_from_table, plot_data
 
     project, params = load_context()
     rows, metrics = _read_inputs(project, scores or project.results_dir / "scores.jsonl",
@@ -66,7 +66,7 @@ def command(scores: Path | None, metrics_path: Path | None, output: Path | None,
         write_json(out_plots / "data" / f"{name}.json", data)
     written: list[Path] = []
     if not no_plots:
-        from prodbench.plots import write_plots
+        from prodbench.core.plots import write_plots
 
         written = write_plots(metrics, cells, params, out_plots)
     report_path = output or project.reports_dir / "report.md"

@@ -23,8 +23,8 @@ def command(files: tuple[Path, ...], reviewer: str | None, limit: int | None) ->
     an interruption loses nothing. Approved and rejected items carry the reviewer and
     the date; `prodbench rotate` samples only approved items.
     """
-    from prodbench.errors import UserError
-    from prodbench.review import decide, default_reviewer, iter_pending, render, retag
+    from prodbench.core.errors import UserError
+    from prodbench.data.review import decide, default_reviewer, iter_pending, render, retag
 
     project, params = load_context()
     reviewer = reviewer or default_reviewer()

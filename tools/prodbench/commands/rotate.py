@@ -25,7 +25,7 @@ def command(period: str, size: int | None, seed: int | None, force: bool, no_set
     Example:
       prodbench rotate --period 2027Q1 --size 30
     """
-    from prodbench.rotate import rotate
+    from prodbench.data.rotate import rotate
 
     project, params = load_context()
     result = rotate(project, params, period, size, seed, force=force, set_current=not no_set_current)

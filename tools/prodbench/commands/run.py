@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from prodbench.commands._common import load_context
-from prodbench.errors import UserError
+from prodbench.core.errors import UserError
 
 
 def _select_models(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -40,9 +40,16 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     results/run/<model>.shard-I-of-N.jsonl plus cache/responses/<model>/;
     a final job puts them together and runs `prodbench run --merge`.
     """
-    from prodbench.fsutil import write_jsonl
-    from prodbench.run_config import parse_shard, preflight, preflight_env
-    from prodbench.runner import RunStats, build_records, merge_shards, pending_rows, run_model, shard_suffix
+    from prodbench.core.fsutil import write_jsonl
+    from prodbench.llm.config import parse_shard, preflight, preflight_env
+    from prodbench.run.stage import (
+        RunStats,
+        build_records,
+        merge_shards,
+        pending_rows,
+        run_model,
+        shard_suffix,
+    )
 
     project, params = load_context()
     selected = _select_models(params, models)
@@ -50,7 +57,7 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     if merge:
         if shard:
             raise UserError("--merge and --shard cannot be combined", exit_code=2)
-        expected = {r["id"] for r in build_records(project, params)}
+        expected = {r.id for r in build_records(project, params)}
         for name in selected:
             rows = merge_shards(results_dir, name, expected)
             write_jsonl(results_dir / f"{name}.jsonl", rows)

@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from prodbench.commands._common import load_context
-from prodbench.errors import Problem, UserError
-from prodbench.fsutil import read_jsonl, write_json, write_jsonl
-from prodbench.project import Project
-from prodbench.prompts import GOLDEN, ROTATING, load_prompts
+from prodbench.core.errors import Problem, UserError
+from prodbench.core.fsutil import read_jsonl, write_json, write_jsonl
+from prodbench.core.project import Project
+from prodbench.core.prompts import GOLDEN, ROTATING, load_prompts
 
 
 def load_run_results(project: Project, params: dict[str, Any], results_dir: Path,
@@ -50,7 +50,7 @@ def ensure_judge_cache(path: Path) -> None:
     """Create the judge cache directory (a DVC ``persist`` output, so it must exist)."""
     marker = path / "README.txt"
     if not marker.is_file():
-        from prodbench.fsutil import atomic_write_text
+        from prodbench.core.fsutil import atomic_write_text
 
         atomic_write_text(marker, "Cached LLM-judge verdicts (prodbench score). Safe to delete.\n")
 
@@ -86,12 +86,12 @@ def command(models: tuple[str, ...], results_dir: Path | None, output: Path | No
     overall, golden, rotating, by task type and difficulty, with 95% bootstrap intervals).
     """
     if list_scorers:
-        from prodbench.scorers import available
+        from prodbench.score.scorers import available
 
         for name, description in available().items():
             click.echo(f"{name:18} {description}")
         return
-    from prodbench.scoring import score_results, summarize
+    from prodbench.score.stage import score_results, summarize
 
     project, params = load_context()
     if not no_cache:

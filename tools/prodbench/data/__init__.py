@@ -1,0 +1,1 @@
+"""prodbench.data (public face filled in below)."""

@@ -1,0 +1,135 @@
+"""Replace detected personal data, consistently within one record.
+
+Two modes (``anonymize.replacement``):
+
+* ``placeholder``: typed placeholders ``<PERSON_1>``, ``<EMAIL_2>``; the same value gets
+  the same placeholder everywhere in the record (so a dialogue stays coherent).
+* ``surrogate``: realistic fake values from Faker, seeded by a keyed hash of the value,
+  so the same value maps to the same fake everywhere.
+
+The value -> replacement mapping lives only in memory; it is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+from prodbench.core.errors import UserError
+from prodbench.data.anonymize.engine import detect
+from prodbench.data.anonymize.types import (
+    ADDRESS,
+    CREDIT_CARD,
+    DATE_OF_BIRTH,
+    EMAIL,
+    IBAN,
+    ID_NUMBER,
+    IP_ADDRESS,
+    LOCATION,
+    PERSON,
+    PHONE,
+    SECRET,
+    SSN,
+    URL_CREDENTIALS,
+)
+
+MODES = ("placeholder", "surrogate")
+
+
+def _surrogate(kind: str, seed: int) -> str:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    makers = {
+        PERSON: fake.name,
+        EMAIL: lambda: f"{fake.user_name()}@example.com",
+        PHONE: lambda: f"+1-202-555-01{seed % 100:02d}",
+        CREDIT_CARD: lambda: "4111 1111 1111 1111",
+        IBAN: lambda: "GB82 WEST 1234 5698 7654 32",
+        ID_NUMBER: lambda: "XX000000000",
+        SSN: lambda: f"000-00-{seed % 10000:04d}",
+        IP_ADDRESS: lambda: f"192.0.2.{seed % 254 + 1}",
+        URL_CREDENTIALS: lambda: "https://user:REDACTED@example.com/",
+        SECRET: lambda: "REDACTED_SECRET",
+        ADDRESS: lambda: fake.street_address(),
+        DATE_OF_BIRTH: lambda: fake.date_of_birth(minimum_age=18, maximum_age=90).isoformat(),
+        LOCATION: fake.city,
+    }
+    return makers.get(kind, lambda: f"<{kind}>")()
+
+
+class Anonymizer:
+    """Replaces personal data in all the texts of one record consistently.
+
+    Create one per record (call :meth:`reset` between records) so placeholders restart at 1.
+
+    Args:
+        replacement: ``placeholder`` or ``surrogate``.
+        engine: Detection engine (``builtin`` or ``presidio``).
+        allowlist: Values never replaced.
+        salt: Secret-free per-run salt mixed into surrogate seeds (keeps surrogates from
+            being a simple function of the value across repos).
+    """
+
+    def __init__(self, replacement: str = "placeholder", engine: str = "builtin",
+                 allowlist: tuple[str, ...] = (), salt: str = "prodbench"):
+        if replacement not in MODES:
+            raise UserError(f"unknown anonymize.replacement {replacement!r}; use one of {', '.join(MODES)}")
+        self.replacement = replacement
+        self.engine = engine
+        self.allowlist = allowlist
+        self.salt = salt
+        self.counts: Counter[str] = Counter()  # cumulative over all records
+        self.record_counts: Counter[str] = Counter()  # since the last reset()
+        self._map: dict[tuple[str, str], str] = {}
+        self._per_type: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        """Forget the mapping (start a new record)."""
+        self._map.clear()
+        self._per_type.clear()
+        self.record_counts = Counter()
+
+    def _replacement(self, kind: str, value: str) -> str:
+        key = (kind, value.casefold().strip())
+        if key not in self._map:
+            self._per_type[kind] += 1
+            if self.replacement == "placeholder":
+                self._map[key] = f"<{kind}_{self._per_type[kind]}>"
+            else:
+                digest = hashlib.sha256(f"{self.salt}\0{kind}\0{key[1]}".encode()).digest()
+                self._map[key] = _surrogate(kind, int.from_bytes(digest[:8], "big"))
+        return self._map[key]
+
+    def text(self, text: str) -> str:
+        """Return ``text`` with every finding replaced."""
+        findings = detect(text, engine=self.engine, allowlist=self.allowlist)
+        if not findings:
+            return text
+        out, pos = [], 0
+        for f in findings:
+            out.append(text[pos: f.start])
+            out.append(self._replacement(f.type, text[f.start: f.end]))
+            self.counts[f.type] += 1
+            self.record_counts[f.type] += 1
+            pos = f.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def value(self, value: Any) -> Any:
+        """Anonymize every string inside a JSON-like value (dicts, lists, strings)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def anonymize_text(text: str, replacement: str = "placeholder", engine: str = "builtin",
+                   allowlist: tuple[str, ...] = ()) -> str:
+    """Convenience wrapper: anonymize a single text."""
+    return Anonymizer(replacement, engine, allowlist).text(text)

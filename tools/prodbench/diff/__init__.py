@@ -1,0 +1,1 @@
+"""prodbench.diff (public face filled in below)."""

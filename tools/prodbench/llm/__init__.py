@@ -1,0 +1,1 @@
+"""prodbench.llm (public face filled in below)."""

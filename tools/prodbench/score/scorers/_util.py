@@ -1,0 +1,104 @@
+"""Helpers shared by the built-in scorers: settings checks, normalisation, term matching."""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from prodbench.score.scorers import Item, SettingsError
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+                         "\u00a0": " "})
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_SPACES = re.compile(r"\s+")
+
+
+def check_keys(name: str, settings: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Reject unknown setting keys (typos) with the list of allowed ones."""
+    allowed = set(allowed)
+    unknown = sorted(set(settings) - allowed)
+    if unknown:
+        raise SettingsError(
+            f"unknown setting {unknown[0]!r} for scorer {name!r} (allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
+
+
+def number_setting(name: str, settings: dict[str, Any], key: str, default: float | None = None,
+                   minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """Read a numeric setting, checking its type and range."""
+    value = settings.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingsError(f"scorer {name!r}: {key} must be a number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"scorer {name!r}: {key} must be >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"scorer {name!r}: {key} must be <= {maximum}, got {value!r}")
+    return value
+
+
+def terms_setting(name: str, settings: dict[str, Any], key: str) -> list[str] | None:
+    """Read a list-of-strings setting (a single string is accepted as a one-item list)."""
+    value = settings.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, (str, int, float)) for v in value):
+        raise SettingsError(f"scorer {name!r}: {key} must be a non-empty list of strings")
+    return [str(v) for v in value]
+
+
+def terms_or_reference(name: str, terms: list[str] | None, item: Item, key: str) -> list[str]:
+    """The configured terms, else the record's references.
+
+    Raises:
+        SettingsError: Neither is available.
+    """
+    if terms:
+        return terms
+    if item.references:
+        return item.references
+    raise SettingsError(f"scorer {name!r} needs {key!r} in its settings or a `reference` in the record")
+
+
+def fold(text: str) -> str:
+    """Case-fold, NFKC-normalise, unify quotes/dashes and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD-style answer normalisation: fold, drop punctuation and articles."""
+    text = fold(text)
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    text = _ARTICLES.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A case-insensitive pattern for ``term`` in folded text.
+
+    The term must start at a word boundary; a term ending in a digit must also end at one
+    (so "12" does not match "120"), while word terms may take suffixes ("plan" -> "plans").
+    """
+    folded = fold(term)
+    body = r"\s+".join(re.escape(part) for part in folded.split(" "))
+    left = r"(?<!\w)" if folded[:1].isalnum() else ""
+    right = r"(?![\d])(?!\.\d)(?!,\d{3})" if folded[-1:].isdigit() else ""
+    return re.compile(left + body + right)
+
+
+def find_terms(text: str, terms: Iterable[str]) -> list[str]:
+    """The terms that occur in ``text`` (folded, boundary-aware), in the given order."""
+    folded = fold(text)
+    return [t for t in terms if fold(t) and term_pattern(t).search(folded)]
+
+
+def quote(term: str, limit: int = 40) -> str:
+    """Quote a term for a rationale, shortened to ``limit`` characters."""
+    return repr(term if len(term) <= limit else term[: limit - 1] + "\u2026")

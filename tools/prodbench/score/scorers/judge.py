@@ -1,0 +1,385 @@
+"""LLM-as-judge scorers (``judge`` and ``judge_pairwise``) through litellm.
+
+* Rubrics are data files: ``rubrics/<name>.md`` in the project (if present) or the
+  built-in ``prodbench/score/scorers/rubrics/<name>.md``. A rubric has a front matter
+  (``scale: 1-5`` / ``pass/fail`` / ``pairwise``, ``pass: 4``) and a ``string.Template``
+  body using ``$question``, ``$reference``, ``$response`` (``$response_a``/``$response_b``
+  for pairwise).
+* Judge model, temperature, samples, timeout and endpoint come from ``score.judge`` in
+  params; a check may override ``samples``.
+* k samples per item: the score is the mean of the parsed samples, and the agreement
+  (share of samples equal to the most common verdict) is reported in ``details``.
+* An unparsable verdict, a timeout or an API error is a judge *error* (score None), never
+  a zero. Successful verdicts are cached in ``cache/judge/`` keyed by a hash of (judge
+  config, rendered prompt, sample index); errors are not cached.
+* Pairwise mode shows the two responses in an order randomised per item (seeded by the
+  item id, so reruns are stable) and maps the verdict back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from prodbench.core.errors import UserError
+from prodbench.score.scorers import Context, Item, ScoreResult, SettingsError, register
+from prodbench.score.scorers._util import check_keys, number_setting
+
+DEFAULT_JUDGE = {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1, "max_tokens": 96, "max_retries": 2,
+                 "timeout_s": 60, "concurrency": 4}
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A judge rubric loaded from a data file.
+
+    Attributes:
+        name: Rubric name (file stem).
+        scale: ``(low, high)`` for numeric scales, ``"pass/fail"`` or ``"pairwise"``.
+        pass_at: Minimum raw score that passes (numeric scales).
+        template: The prompt template (``string.Template`` syntax).
+        text: The whole file (hashed into the cache key).
+    """
+
+    name: str
+    scale: tuple[int, int] | str
+    pass_at: float | None
+    template: str
+    text: str
+
+
+def rubric_dirs(context: Context) -> list[Path]:
+    """Where rubrics are looked up: the project's ``rubrics/`` then the built-in ones."""
+    dirs = [Path(d) for d in context.shared.get("rubric_dirs", [])]
+    dirs.append(Path(str(resources.files("prodbench.score.scorers") / "rubrics")))
+    return dirs
+
+
+def available_rubrics(context: Context) -> list[str]:
+    """Names of every rubric that can be used."""
+    return sorted({p.stem for d in rubric_dirs(context) if d.is_dir() for p in d.glob("*.md")})
+
+
+def load_rubric(name: str, context: Context) -> Rubric:
+    """Load rubric ``name``.
+
+    Raises:
+        SettingsError: Unknown rubric (listing the available ones) or a malformed file.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name or ""):
+        raise SettingsError(f"scorer 'judge': invalid rubric name {name!r}")
+    for directory in rubric_dirs(context):
+        path = directory / f"{name}.md"
+        if path.is_file():
+            return parse_rubric(name, path.read_text(encoding="utf-8"))
+    raise SettingsError(
+        f"scorer 'judge': unknown rubric {name!r}; available: {', '.join(available_rubrics(context))}"
+    )
+
+
+def parse_rubric(name: str, text: str) -> Rubric:
+    """Parse a rubric file (front matter between ``---`` lines, then the template)."""
+    meta: dict[str, str] = {}
+    body = text
+    if text.startswith("---"):
+        parts = text.split("\n---", 1)
+        if len(parts) != 2:
+            raise SettingsError(f"rubric {name!r}: front matter is not closed with '---'")
+        for line in parts[0].splitlines()[1:]:
+            if ":" in line:
+                key, value = line.split(":", 1)
+                meta[key.strip()] = value.strip()
+        body = parts[1].lstrip("-").lstrip("\n")
+    raw_scale = meta.get("scale", "1-5")
+    scale: tuple[int, int] | str
+    if raw_scale in ("pass/fail", "pairwise"):
+        scale = raw_scale
+    else:
+        match = re.fullmatch(r"(\d+)\s*-\s*(\d+)", raw_scale)
+        if not match or int(match.group(1)) >= int(match.group(2)):
+            raise SettingsError(f"rubric {name!r}: scale must be 'LOW-HIGH', 'pass/fail' or 'pairwise'")
+        scale = (int(match.group(1)), int(match.group(2)))
+    pass_at = float(meta["pass"]) if "pass" in meta else None
+    return Rubric(name, scale, pass_at, body, text)
+
+
+# ---------------------------------------------------------------- verdict parsing
+
+_JSON_OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
+_SCORE_LINE = re.compile(r"\b(?:score|rating|grade|verdict)\s*[:=]?\s*\**\s*(\d+(?:\.\d+)?)(?:\s*/\s*\d+)?",
+                         re.IGNORECASE)
+_PASS_FAIL = re.compile(r"\b(?:verdict\s*[:=]?\s*)?\**(pass|fail|passed|failed)\**\b", re.IGNORECASE)
+_WINNER = re.compile(r"\b(?:winner|verdict|better)\s*(?:is)?\s*[:=]?\s*\**\s*\"?(A|B|TIE)\b", re.IGNORECASE)
+
+
+def parse_verdict(text: str, scale: tuple[int, int] | str) -> Any:
+    """Extract the verdict from a judge's reply.
+
+    Accepts a JSON object (``{"score": 4}``, ``{"verdict": "PASS"}``, ``{"winner": "A"}``,
+    possibly inside a code fence or prose) or a plain ``Score: 4`` / ``Verdict: FAIL`` /
+    ``Winner: B`` line. The last well-formed verdict wins.
+
+    Returns:
+        An int/float within the scale, ``True``/``False`` for pass/fail, or ``"A"``/``"B"``/
+        ``"TIE"`` for pairwise.
+
+    Raises:
+        ValueError: No verdict could be found, or it is outside the scale.
+    """
+    candidates: list[Any] = []
+    for blob in _JSON_OBJECT.findall(text or ""):
+        try:
+            obj = json.loads(blob)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            lowered = {str(k).lower(): v for k, v in obj.items()}
+            for key in ("winner", "verdict", "score", "rating", "grade", "result"):
+                if key in lowered:
+                    candidates.append(lowered[key])
+                    break
+    if not candidates:
+        regex = _WINNER if scale == "pairwise" else _PASS_FAIL if scale == "pass/fail" else _SCORE_LINE
+        candidates = [m.group(1) for m in regex.finditer(text or "")]
+    if not candidates:
+        raise ValueError("no verdict found in the judge's reply")
+    return _coerce(candidates[-1], scale)
+
+
+def _coerce(value: Any, scale: tuple[int, int] | str) -> Any:
+    if scale == "pairwise":
+        verdict = str(value).strip().upper().strip('"*. ')
+        if verdict in ("A", "B", "TIE"):
+            return verdict
+        raise ValueError(f"pairwise verdict must be A, B or TIE, got {str(value)[:20]!r}")
+    if scale == "pass/fail":
+        if isinstance(value, bool):
+            return value
+        verdict = str(value).strip().lower().strip('"*. ')
+        if verdict in ("pass", "passed", "yes", "true", "safe"):
+            return True
+        if verdict in ("fail", "failed", "no", "false", "unsafe"):
+            return False
+        raise ValueError(f"pass/fail verdict expected, got {str(value)[:20]!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"numeric verdict expected, got {str(value)[:20]!r}") from None
+    low, high = scale
+    if not low <= number <= high:
+        raise ValueError(f"verdict {number:g} outside the scale {low}-{high}")
+    return number
+
+
+# ---------------------------------------------------------------- judge client
+
+
+def judge_config(context: Context, settings: dict[str, Any]) -> dict[str, Any]:
+    """The judge settings: defaults < params ``score.judge`` < the check's ``samples``."""
+    config = {**DEFAULT_JUDGE, **(context.score_params.get("judge") or {})}
+    if "samples" in settings:
+        config["samples"] = int(number_setting("judge", settings, "samples", 1, minimum=1))
+    return config
+
+
+def _endpoint(config: dict[str, Any]) -> dict[str, Any]:
+    """litellm keyword arguments for the judge endpoint (api_base, api_key) from params/env."""
+    kwargs: dict[str, Any] = {}
+    api_base = config.get("api_base") or (os.environ.get(config["api_base_env"]) if config.get("api_base_env") else None)
+    if api_base:
+        kwargs["api_base"] = api_base
+    if config.get("api_key_env"):
+        key = os.environ.get(config["api_key_env"])
+        if not key:
+            raise UserError(f"score.judge.api_key_env: environment variable {config['api_key_env']} is not set")
+        kwargs["api_key"] = key
+    return kwargs
+
+
+def _cache_key(config: dict[str, Any], messages: list[dict[str, str]], sample: int) -> str:
+    payload = {k: config.get(k) for k in ("model", "temperature", "max_tokens", "api_base", "extra")}
+    blob = json.dumps({"config": payload, "messages": messages, "sample": sample}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+async def call_judge(messages: list[dict[str, str]], config: dict[str, Any], sample: int,
+                     context: Context) -> dict[str, Any]:
+    """One judge call (cached). Returns ``{"text": ...}`` or ``{"error": ...}``."""
+    key = _cache_key(config, messages, sample)
+    cache_path = Path(context.cache_dir) / key[:2] / f"{key}.json" if context.cache_dir else None
+    if cache_path is not None and cache_path.is_file():
+        try:
+            return {**json.loads(cache_path.read_text(encoding="utf-8")), "cached": True}
+        except (OSError, json.JSONDecodeError):
+            pass
+    from prodbench.llm.client import call_with_retries, litellm_module
+
+    litellm = litellm_module()
+    semaphore = context.shared.setdefault("judge_semaphore", asyncio.Semaphore(int(config.get("concurrency", 4))))
+    kwargs = {"temperature": config.get("temperature", 0.0), "max_tokens": config.get("max_tokens"),
+              "timeout": config.get("timeout_s"), **_endpoint(config)}
+    if sample:
+        kwargs["seed"] = sample  # distinct samples where the provider honours seeds
+    if not str(config["model"]).startswith("local/"):
+        kwargs["max_retries"] = 0  # the openai SDK's own retries; ours are in call_with_retries
+    retry = {"timeout_s": float(config.get("timeout_s", 60)), "max_retries": int(config.get("max_retries", 2)),
+             "backoff_base_s": 0.5, "backoff_max_s": 10.0}
+    async with semaphore:
+        outcome = await call_with_retries(
+            lambda: litellm.acompletion(model=config["model"], messages=messages,
+                                        **{k: v for k, v in kwargs.items() if v is not None}),
+            retry,
+        )
+    if outcome.response is None:
+        error = outcome.error or {}
+        kind = "timeout" if "timeout" in str(error.get("type", "")).lower() else error.get("type", "error")
+        return {"error": f"judge {kind}: {str(error.get('message', ''))[:160]}"}
+    text = outcome.response.get("content") or ""
+    result = {"text": text}
+    if cache_path is not None:
+        from prodbench.core.fsutil import write_json
+
+        write_json(cache_path, result)
+    return result
+
+
+def render(rubric: Rubric, **values: str) -> list[dict[str, str]]:
+    """The judge's chat messages for a rubric and the item's values."""
+    return [{"role": "user", "content": Template(rubric.template).safe_substitute(values)}]
+
+
+def conversation_text(item: Item) -> str:
+    """The prompt conversation as plain text for a judge (generated turns shown as such)."""
+    lines = []
+    for message in item.record.get("messages", []):
+        content = message.get("content")
+        if message.get("role") == "assistant" and content is None:
+            continue
+        lines.append(f"{message.get('role', 'user').upper()}: {content}")
+    return "\n".join(lines)
+
+
+def aggregate(verdicts: list[Any], errors: list[str], rubric: Rubric) -> ScoreResult:
+    """Combine k judge samples into one result with the agreement in ``details``."""
+    details: dict[str, Any] = {"samples": len(verdicts) + len(errors), "parsed": len(verdicts),
+                               "errors": errors[:3], "verdicts": verdicts}
+    if not verdicts:
+        return ScoreResult(None, None, errors[0] if errors else "no judge verdict", error=errors[0] if errors else
+                           "no judge verdict", details=details)
+    counts = Counter(verdicts)
+    modal, modal_count = counts.most_common(1)[0]
+    details["agreement"] = round(modal_count / len(verdicts), 6)
+    if rubric.scale == "pass/fail":
+        value = sum(1.0 for v in verdicts if v) / len(verdicts)
+        passed = value >= 0.5
+        label = f"judge: {sum(1 for v in verdicts if v)}/{len(verdicts)} PASS"
+    else:
+        low, high = rubric.scale  # type: ignore[misc]
+        mean = sum(verdicts) / len(verdicts)
+        value = (mean - low) / (high - low)
+        passed = mean >= (rubric.pass_at if rubric.pass_at is not None else (low + high) / 2)
+        label = f"judge ({rubric.name}): {mean:.2g}/{high}"
+    if len(verdicts) > 1:
+        label += f", agreement {details['agreement']:.0%}"
+    return ScoreResult(round(value, 6), passed, label, details=details)
+
+
+@register("judge")
+def judge(settings: dict[str, Any], context: Context):
+    """LLM-as-judge with a rubric data file (`rubric`), k samples (`samples`); needs a judge model."""
+    check_keys("judge", settings, ["rubric", "samples"])
+    rubric = load_rubric(str(settings.get("rubric", "accuracy")), context)
+    if rubric.scale == "pairwise":
+        raise SettingsError("scorer 'judge': rubric is pairwise; use the 'judge_pairwise' scorer")
+    config = judge_config(context, settings)
+
+    async def score(item: Item) -> ScoreResult:
+        reference = ", ".join(item.references) or "(none)"
+        messages = render(rubric, question=conversation_text(item), reference=reference, response=item.response)
+        verdicts, errors = await sample_verdicts(messages, config, context, rubric.scale)
+        return aggregate(verdicts, errors, rubric)
+
+    return score
+
+
+async def sample_verdicts(messages: list[dict[str, str]], config: dict[str, Any], context: Context,
+                          scale: str) -> tuple[list[Any], list[str]]:
+    """Ask the judge ``config["samples"]`` times; return parsed verdicts and per-sample errors.
+
+    An API error, a timeout or an unparsable reply is an error, never a verdict.
+    """
+    replies = await asyncio.gather(*(call_judge(messages, config, i, context) for i in range(int(config["samples"]))))
+    verdicts: list[Any] = []
+    errors: list[str] = []
+    for reply in replies:
+        if "error" in reply:
+            errors.append(reply["error"])
+            continue
+        try:
+            verdicts.append(parse_verdict(reply["text"], scale))
+        except ValueError as exc:
+            errors.append(f"unparsable judge verdict: {exc}")
+    return verdicts, errors
+
+
+def pairwise_order(item_id: str, salt: str = "") -> bool:
+    """Whether to swap the two responses for this item (stable per id, ~50% of items)."""
+    return random.Random(f"{salt}:{item_id}").random() < 0.5
+
+
+@register("judge_pairwise")
+def judge_pairwise(settings: dict[str, Any], context: Context):
+    """A/B judge against `baseline` model's response on the same prompt (1 win, 0.5 tie, 0 loss), order randomised."""
+    check_keys("judge_pairwise", settings, ["baseline", "rubric", "samples"])
+    baseline = settings.get("baseline")
+    if not isinstance(baseline, str) or not baseline:
+        raise SettingsError("scorer 'judge_pairwise' needs `baseline`: the name of the model to compare against")
+    rubric = load_rubric(str(settings.get("rubric", "pairwise")), context)
+    if rubric.scale != "pairwise":
+        raise SettingsError(f"scorer 'judge_pairwise': rubric {rubric.name!r} is not a pairwise rubric")
+    config = judge_config(context, settings)
+
+    async def score(item: Item) -> ScoreResult:
+        responses = context.shared.get("responses", {}).get(baseline)
+        if responses is None:
+            return ScoreResult.failed(f"no results for baseline model {baseline!r}")
+        if item.model == baseline:
+            return ScoreResult(0.5, True, "baseline model (compared with itself)")
+        other = responses.get(item.record.get("id"))
+        if other is None:
+            return ScoreResult.failed(f"baseline model {baseline!r} has no response for this prompt")
+        return await compare(item, other, rubric, config, context)
+
+    return score
+
+
+async def compare(item: Item, baseline_response: str, rubric: Rubric, config: dict[str, Any],
+                  context: Context) -> ScoreResult:
+    """Judge ``item.response`` against ``baseline_response`` with a randomised A/B order."""
+    swap = pairwise_order(str(item.record.get("id")), item.model)
+    first, second = (baseline_response, item.response) if swap else (item.response, baseline_response)
+    messages = render(rubric, question=conversation_text(item), reference=", ".join(item.references) or "(none)",
+                      response_a=first, response_b=second)
+    winners, errors = await sample_verdicts(messages, config, context, "pairwise")
+    mine = "B" if swap else "A"
+    verdicts = [0.5 if winner == "TIE" else 1.0 if winner == mine else 0.0 for winner in winners]
+    details: dict[str, Any] = {"swapped": swap, "samples": len(winners) + len(errors), "parsed": len(verdicts),
+                               "errors": errors[:3], "verdicts": verdicts}
+    if not verdicts:
+        error = errors[0] if errors else "no judge verdict"
+        return ScoreResult(None, None, error, error=error, details=details)
+    counts = Counter(verdicts)
+    details["agreement"] = round(counts.most_common(1)[0][1] / len(verdicts), 6)
+    value = sum(verdicts) / len(verdicts)
+    outcome = "win" if value > 0.5 else "loss" if value < 0.5 else "tie"
+    return ScoreResult(round(value, 6), value >= 0.5, f"pairwise {outcome} vs baseline", details=details)

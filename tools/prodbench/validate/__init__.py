@@ -1,0 +1,1 @@
+"""prodbench.validate (public face filled in below)."""
