@@ -2,7 +2,8 @@
 
 Commit 1 is the base benchmark; commit 2 edits prompts (modify, add, remove, and one
 golden prompt); commit 3 changes one model's system prompt. Models are served by the
-local OpenAI-compatible test server (tests/llm_server.py) through litellm.
+local OpenAI-compatible test server (tests/llm_server.py) through litellm; the repository
+builders are the ``diff_kit`` fixture (tests/diff/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,19 +16,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from _diff_helpers import (
-    KEY_ENV,
-    PERIOD,
-    commit,
-    git,
-    init_repo,
-    model_cfg,
-    record,
-    responder,
-    write_jsonl,
-    write_params,
-)
-from llm_server import LLMServer
 from prodbench.cli import cli
 from prodbench.core.markdown import MARKER
 
@@ -37,56 +25,63 @@ DIFFICULTIES = ["easy", "medium", "hard"]
 
 
 @pytest.fixture(scope="module")
-def server():
-    with LLMServer(responder=responder) as srv:
-        yield srv
+def server(diff_llm_server):
+    return diff_llm_server
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory, server):
+def kit(diff_kit):
+    return diff_kit
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, server, kit):
     """Three commits: base, prompt edits, system-prompt change."""
+    record, git, write_jsonl = kit.record, kit.git, kit.write_jsonl
     root = tmp_path_factory.mktemp("diffrepo") / "bench"
     golden = [record(i, difficulty=DIFFICULTIES[i % 3]) for i in range(1, 31)]
     rotating = [record(i, task_type="reasoning", difficulty="medium") for i in range(31, 41)]
-    init_repo(root, server.api_base, golden, rotating)
+    kit.init_repo(root, server.api_base, golden, rotating)
     shas = [git(root, "rev-parse", "HEAD")]
     # commit 2: modify two rotating prompts, remove one, add three safety prompts, touch one golden prompt
     rotating2 = [r for r in rotating if r["id"] != "q-040"]
     rotating2[0]["messages"][0]["content"] += " Answer briefly."
     rotating2[1]["reference"] = ["code-32", "thirty-two"]
     rotating2 += [record(i, task_type="safety", difficulty="hard") for i in range(41, 44)]
-    write_jsonl(root / "prompts" / "rotating" / PERIOD / "slice.jsonl", rotating2)
+    write_jsonl(root / "prompts" / "rotating" / kit.period / "slice.jsonl", rotating2)
     golden[0]["messages"][0]["content"] += " (reworded)"
     write_jsonl(root / "prompts" / "golden" / "core.jsonl", golden)
-    shas.append(commit(root, "edit prompts"))
+    shas.append(kit.commit(root, "edit prompts"))
     # commit 3: the support model gets a better system prompt
-    write_params(root, {"plain": model_cfg(server.api_base),
-                        "support": model_cfg(server.api_base, "You are a CAREFUL support bot.")})
-    shas.append(commit(root, "support: careful system prompt"))
+    kit.write_params(root, {"plain": kit.model_cfg(server.api_base),
+                            "support": kit.model_cfg(server.api_base, "You are a CAREFUL support bot.")})
+    shas.append(kit.commit(root, "support: careful system prompt"))
     return root, shas
 
 
-def _diff(root: Path, *args: str, key: bool = True):
-    env = {KEY_ENV: "test-key"} if key else {}
+def _diff(kit, root: Path, *args: str, key: bool = True):
+    key_env = kit.key_env
+    env = {key_env: "test-key"} if key else {}
     old = os.getcwd()
     os.chdir(root)
-    saved = os.environ.pop(KEY_ENV, None)
+    saved = os.environ.pop(key_env, None)
     try:
         result = CliRunner().invoke(cli, ["diff", *args], env=env)
     finally:
         os.chdir(old)
         if saved is not None:
-            os.environ[KEY_ENV] = saved
+            os.environ[key_env] = saved
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     doc = json.loads((root / "reports" / "diff.json").read_text()) if result.exit_code in (0, 3) else None
     comment = (root / "reports" / "pr-comment.md").read_text() if doc else ""
     return result, doc, comment
 
 
-def test_prompt_edits(repo, server):
+def test_prompt_edits(repo, kit):
     root, shas = repo
+    git = kit.git
     status_before = git(root, "status", "--porcelain")
-    result, doc, comment = _diff(root, "--base", shas[0], "--head", shas[1])
+    result, doc, comment = _diff(kit, root, "--base", shas[0], "--head", shas[1])
     assert result.exit_code == 0, result.output
     counts = doc["prompts"]["counts"]
     assert (counts["added"], counts["removed"], counts["modified"]) == (3, 1, 3)
@@ -111,12 +106,12 @@ def test_prompt_edits(repo, server):
     assert git(root, "rev-parse", "HEAD") == shas[2]
 
 
-def test_system_prompt_change_is_a_significant_improvement(repo, server):
+def test_system_prompt_change_is_a_significant_improvement(repo, server, kit):
     root, shas = repo
     calls_before = server.total_calls
     summary = root.parent / "step-summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
-    result, doc, comment = _diff(root, "--base", shas[1], "--summary", str(summary))  # head = working tree
+    result, doc, comment = _diff(kit, root, "--base", shas[1], "--summary", str(summary))  # head = working tree
     assert result.exit_code == 0, result.output
     assert summary.read_text(encoding="utf-8") == "earlier step\n" + comment + "\n"
     assert list((root / "reports" / "diff-plots").glob("*.png"))
@@ -142,20 +137,20 @@ def test_system_prompt_change_is_a_significant_improvement(repo, server):
     assert "```mermaid" in comment
 
 
-def test_regression_fails_when_asked_and_cached_only_lists_missing_rows(repo, server):
+def test_regression_fails_when_asked_and_cached_only_lists_missing_rows(repo, server, kit):
     root, shas = repo
-    write_params(root, {"plain": model_cfg(server.api_base),
-                        "support": model_cfg(server.api_base, "You are a SLOPPY support bot.")})
+    kit.write_params(root, {"plain": kit.model_cfg(server.api_base),
+                            "support": kit.model_cfg(server.api_base, "You are a SLOPPY support bot.")})
     try:
-        result, doc, comment = _diff(root, "--base", shas[2], "--fail-on-regression")
+        result, doc, comment = _diff(kit, root, "--base", shas[2], "--fail-on-regression")
         assert result.exit_code == 3, result.output
         assert doc["models"]["support"]["overall"]["label"] == "significant regression"
         assert "significant regression" in comment.splitlines()[3]
         # new prompt in the working tree, no API key: cached-only evaluates what it can and lists the rest
-        extra = root / "prompts" / "rotating" / PERIOD / "extra.jsonl"
-        write_jsonl(extra, [record(99, task_type="safety", difficulty="hard")])
+        extra = root / "prompts" / "rotating" / kit.period / "extra.jsonl"
+        kit.write_jsonl(extra, [kit.record(99, task_type="safety", difficulty="hard")])
         calls_before = server.total_calls
-        result, doc, comment = _diff(root, "--base", shas[2], "--cached-only", key=False)
+        result, doc, comment = _diff(kit, root, "--base", shas[2], "--cached-only", key=False)
         assert result.exit_code == 0, result.output
         assert server.total_calls == calls_before
         assert doc["cached_only"] is True
@@ -166,21 +161,21 @@ def test_regression_fails_when_asked_and_cached_only_lists_missing_rows(repo, se
         assert "> [!CAUTION]" in comment and "2 row(s) could not be evaluated" in comment
         assert "q\\-099" in comment
         # the PR workflow's mode: models whose key is missing fall back to the cache, and say why
-        result, doc, _ = _diff(root, "--base", shas[2], "--cached-only-without-keys", key=False)
+        result, doc, _ = _diff(kit, root, "--base", shas[2], "--cached-only-without-keys", key=False)
         assert result.exit_code == 0, result.output
         assert server.total_calls == calls_before and doc["cached_only"] is True
         reasons = {item["id"]: item["reason"] for item in doc["models"]["support"]["unevaluated"]["head"]}
-        assert KEY_ENV in reasons["q-099"] and "cannot be called" in reasons["q-099"]
+        assert kit.key_env in reasons["q-099"] and "cannot be called" in reasons["q-099"]
         assert doc["models"]["support"]["overall"]["n"] == 42
     finally:
-        write_params(root, {"plain": model_cfg(server.api_base),
-                            "support": model_cfg(server.api_base, "You are a CAREFUL support bot.")})
-        (root / "prompts" / "rotating" / PERIOD / "extra.jsonl").unlink(missing_ok=True)
+        kit.write_params(root, {"plain": kit.model_cfg(server.api_base),
+                                "support": kit.model_cfg(server.api_base, "You are a CAREFUL support bot.")})
+        (root / "prompts" / "rotating" / kit.period / "extra.jsonl").unlink(missing_ok=True)
 
 
-def test_unknown_revision_is_a_clear_error(repo):
+def test_unknown_revision_is_a_clear_error(repo, kit):
     root, _ = repo
-    result, _, _ = _diff(root, "--base", "no-such-branch")
+    result, _, _ = _diff(kit, root, "--base", "no-such-branch")
     assert result.exit_code == 2
     assert "unknown git revision 'no-such-branch'" in result.output
     assert "Traceback" not in result.output

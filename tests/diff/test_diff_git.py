@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -16,12 +15,8 @@ from prodbench.diff.git import materialise, resolve
 from prodbench.diff.pairing import pair_records
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture
-def nested_repo(tmp_path):
+def nested_repo(tmp_path, diff_kit):
     """A git repo whose prodbench project lives in a subdirectory."""
     top = tmp_path / "mono"
     project = top / "bench"
@@ -30,27 +25,27 @@ def nested_repo(tmp_path):
     (project / "prompts" / "golden" / "a.jsonl").write_text('{"id": "a"}\n', encoding="utf-8")
     (top / "other.txt").write_text("not benchmark data", encoding="utf-8")
     os.symlink("/etc/passwd", project / "prompts" / "golden" / "link.jsonl")
-    _git(top, "init", "-q", "-b", "main")
-    _git(top, "add", "-A")
-    _git(top, "commit", "-q", "-m", "one")
+    diff_kit.git(top, "init", "-q", "-b", "main")
+    diff_kit.git(top, "add", "-A")
+    diff_kit.git(top, "commit", "-q", "-m", "one")
     (project / "prompts" / "golden" / "a.jsonl").write_text('{"id": "a", "v": 2}\n', encoding="utf-8")
     return top, project
 
 
-def test_materialise_subdirectory_project_without_touching_the_tree(nested_repo, tmp_path):
+def test_materialise_subdirectory_project_without_touching_the_tree(nested_repo, tmp_path, diff_kit):
     top, project = nested_repo
     revision = materialise(project, "HEAD", tmp_path / "out")
-    assert revision.sha == _git(top, "rev-parse", "HEAD")
+    assert revision.sha == diff_kit.git(top, "rev-parse", "HEAD")
     assert (revision.root / "params.yaml").read_text() == "models: {}\n"
     assert (revision.root / "prompts" / "golden" / "a.jsonl").read_text() == '{"id": "a"}\n'
     assert not (revision.root / "other.txt").exists()
     assert not (revision.root / "prompts" / "golden" / "link.jsonl").exists()  # symlinks are not extracted
     # the working tree keeps its uncommitted edit
     assert "v" in json.loads((project / "prompts" / "golden" / "a.jsonl").read_text())
-    assert _git(top, "status", "--porcelain") == "M bench/prompts/golden/a.jsonl"
+    assert diff_kit.git(top, "status", "--porcelain") == "M bench/prompts/golden/a.jsonl"
 
 
-def test_revision_errors(nested_repo, tmp_path):
+def test_revision_errors(nested_repo, tmp_path, diff_kit):
     top, project = nested_repo
     with pytest.raises(UserError, match="unknown git revision 'nope'"):
         resolve(project, "nope")
@@ -58,7 +53,7 @@ def test_revision_errors(nested_repo, tmp_path):
         resolve(project, "--output=/tmp/x")
     empty_tree = subprocess.run(["git", "mktree"], cwd=top, input="", capture_output=True, text=True,
                                 check=True).stdout.strip()
-    bare = _git(top, "commit-tree", empty_tree, "-m", "before prodbench")
+    bare = diff_kit.git(top, "commit-tree", empty_tree, "-m", "before prodbench")
     with pytest.raises(UserError, match="has no bench/params.yaml"):
         materialise(project, bare, tmp_path / "out2")
     not_git = tmp_path / "plain"

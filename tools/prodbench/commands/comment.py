@@ -28,14 +28,15 @@ def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str |
         raise UserError("give exactly one of --body-file FILE, --diff-json FILE or --failed-run URL", exit_code=2)
     if failed_run is not None:
         return failure_body(failed_run)
-    if body_file is not None:
-        try:
-            return body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"{body_file}: cannot read the comment body: {exc}", exit_code=2) from None
-    from prodbench.diff.render import render_from_file
+    if diff_json is not None:
+        from prodbench.diff.render import render_from_file
 
-    return render_from_file(diff_json)
+        return render_from_file(diff_json)
+    assert body_file is not None  # exactly one of the three was given
+    try:
+        return body_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{body_file}: cannot read the comment body: {exc}", exit_code=2) from None
 
 
 @click.command("comment")

@@ -12,6 +12,7 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from prodbench.core.errors import UserError
 
@@ -32,6 +33,14 @@ class Revision:
     label: str
     sha: str | None
     root: Path
+
+
+@overload
+def _git(args: list[str], cwd: Path, binary: Literal[False] = False) -> str: ...
+
+
+@overload
+def _git(args: list[str], cwd: Path, binary: Literal[True]) -> bytes: ...
 
 
 def _git(args: list[str], cwd: Path, binary: bool = False) -> bytes | str:
@@ -56,8 +65,8 @@ def repo_prefix(project_root: Path) -> tuple[Path, str]:
         UserError: The project is not inside a git repository.
     """
     try:
-        top = Path(str(_git(["rev-parse", "--show-toplevel"], project_root)))
-        prefix = str(_git(["rev-parse", "--show-prefix"], project_root))
+        top = Path(_git(["rev-parse", "--show-toplevel"], project_root))
+        prefix = _git(["rev-parse", "--show-prefix"], project_root)
     except _GitError:
         raise UserError(f"{project_root} is not inside a git repository; prodbench diff compares git "
                         "revisions (run `git init` and commit first)", exit_code=2) from None
@@ -73,7 +82,7 @@ def resolve(project_root: Path, rev: str) -> str:
     if rev.startswith("-"):
         raise UserError(f"invalid revision {rev!r}", exit_code=2)
     try:
-        return str(_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], project_root))
+        return _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], project_root)
     except _GitError:
         raise UserError(
             f"unknown git revision {rev!r}: check the name, or fetch it first (in CI use "
@@ -110,7 +119,7 @@ def materialise(project_root: Path, rev: str, dest: Path) -> Revision:
                         "pick a later base", exit_code=2)
     data = _git(["archive", "--format=tar", sha, "--", *present], top, binary=True)
     dest.mkdir(parents=True, exist_ok=True)
-    _extract(bytes(data), dest, prefix)
+    _extract(data, dest, prefix)
     return Revision(label=rev, sha=sha, root=dest)
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+
+from prodbench.diff.document import DiffDocument
+from prodbench.diff.stats import IMPROVEMENT, REGRESSION
 
 
-def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
+def write_plots(doc: DiffDocument, out_dir: Path) -> list[Path]:
     """Write one grouped bar chart per model: mean score per task type, base vs head.
 
     Args:
-        doc: The diff document.
+        doc: The (parsed) diff document.
         out_dir: Directory for the PNGs (created).
 
     Returns:
@@ -25,21 +27,21 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     from prodbench.core.plots import model_colors
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    colors = model_colors(doc.get("models") or {})  # the same colour per model as the report
+    colors = model_colors(doc.models)  # the same colour per model as the report
     paths = []
-    for name, model in (doc.get("models") or {}).items():
-        by_task = model.get("by_task_type") or {}
+    for name, model in doc.models.items():
+        by_task = model.by_task_type
         if not by_task:
             continue
         cats = list(by_task)
-        base = [by_task[c].get("base") or 0.0 for c in cats]
-        head = [by_task[c].get("head") or 0.0 for c in cats]
+        base = [by_task[c].base or 0.0 for c in cats]
+        head = [by_task[c].head or 0.0 for c in cats]
         fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(cats) + 2), 3.6))
         xs = range(len(cats))
         ax.bar([x - 0.2 for x in xs], base, width=0.4, label="base", color="#b8b8b8")
         ax.bar([x + 0.2 for x in xs], head, width=0.4, label="head", color=colors.get(name))
         for x, cat in zip(xs, cats, strict=True):
-            if by_task[cat].get("label") in ("significant improvement", "significant regression"):
+            if by_task[cat].label in (IMPROVEMENT, REGRESSION):
                 ax.annotate("*", (x + 0.2, head[x]), ha="center", va="bottom", fontsize=14)
         ax.set_xticks(list(xs), cats, rotation=20, ha="right")
         ax.set_ylim(0, 1.05)

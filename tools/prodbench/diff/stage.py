@@ -4,9 +4,9 @@ Pipeline::
 
     base = materialise(REV)            # git archive into a temp dir, user's tree untouched
     head = working tree (or REV)
-    evaluate both on the shared cache  # diff_eval: run_model + score_results
+    evaluate both on the shared cache  # diff.evaluate: run_model + score_results
     doc = compute_diff(...)            # pure: pairing, paired tests, coverage, config, cost
-    write reports/diff.json + reports/pr-comment.md (diff_render)
+    write reports/diff.json + reports/pr-comment.md (diff.render)
 
 :func:`compute_diff` is pure (no I/O) and produces the JSON document that the
 renderer, the workflows and the tests consume.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,12 @@ from typing import Any
 from prodbench.core.fsutil import atomic_write_text, json_plain, write_json
 from prodbench.core.project import Project
 from prodbench.core.records import LoadedPrompt
+from prodbench.diff.document import SCHEMA_VERSION
 from prodbench.diff.evaluate import ModelEval, RevisionData, evaluate_revision, load_revision
 from prodbench.diff.git import materialise, working_tree
 from prodbench.diff.pairing import Pairing, by_id, pair_records
 from prodbench.diff.stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
 
-SCHEMA_VERSION = 1
 TEXT_LIMIT = 1500  # characters of prompt/output kept per row in diff.json
 _SECRET_KEYS = ("api_key", "token", "secret", "password", "authorization")
 
@@ -56,7 +56,7 @@ class DiffSettings:
 
 
 # --------------------------------------------------------------------------- helpers
-def prompt_text(record: dict[str, Any] | None) -> str:
+def prompt_text(record: Mapping[str, Any] | None) -> str:
     """The text shown for a prompt: its last user message (earlier turns summarised)."""
     if not record:
         return ""
@@ -110,8 +110,7 @@ def usage_summary(evaluation: ModelEval | None) -> dict[str, Any] | None:
     runs = list(evaluation.runs.values())
     tokens = sum(int(((r.get("usage") or {}).get("total_tokens")) or 0) for r in runs)
     costs = [r["cost_usd"] for r in runs if r.get("cost_usd") is not None]
-    latencies = [sum(float(t.get("latency_s") or 0.0) for t in r.get("turns") or []) for r in runs
-                 if r.get("error") is None and r.get("turns")]
+    latencies = [float(r["latency_s"]) for r in runs if r.get("error") is None and r.get("turns")]
     return {"rows": len(runs), "tokens": tokens, "cost_usd": round(sum(costs), 6) if costs else None,
             "latency_s": percentiles(latencies, (50, 90)),
             "calls": sum(1 for r in runs for t in r.get("turns") or [] if not t.get("cached"))}
@@ -337,6 +336,7 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
     Returns:
         The outcome; ``failed`` is True when a significant regression should fail the run.
     """
+    from prodbench.diff.document import parse_document
     from prodbench.diff.render import render_comment
 
     output_dir = output_dir or project.reports_dir
@@ -356,15 +356,16 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
         head_evals = evaluate_revision(head, cache_dir, models, cached_only, show_progress, cache_fallback)
         fell_back = any(e.cache_only for e in [*base_evals.values(), *head_evals.values()])
         doc = compute_diff(base, head, base_evals, head_evals, settings, cached_only or fell_back)
+    document = parse_document(doc)  # the same typed view the comment poster reads back
     plot_paths: list[Path] = []
     if plots:
         from prodbench.diff.plots import write_plots
 
-        plot_paths = write_plots(doc, output_dir / "diff-plots")
+        plot_paths = write_plots(document, output_dir / "diff-plots")
         doc["plots"] = [project.rel(p) for p in plot_paths]
     json_path, comment_path = output_dir / "diff.json", output_dir / "pr-comment.md"
     write_json(json_path, doc)
-    atomic_write_text(comment_path, render_comment(doc))
+    atomic_write_text(comment_path, render_comment(document))
     failed = settings.fail_on_regression and bool(doc["verdict"]["regressions"])
     return DiffOutcome(doc, json_path, comment_path, plot_paths, failed)
 
