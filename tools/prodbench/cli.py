@@ -15,22 +15,24 @@ import click
 from prodbench import __version__
 from prodbench.core.errors import UserError
 
-# name -> (module under prodbench.commands, one-line help shown by `prodbench --help`)
+# name -> (module under prodbench.commands, one-line help shown by `prodbench --help`).
+# The one-liner is the first line of the command's docstring, repeated here so that
+# `prodbench --help` imports no command module; tests/core/test_cli_help.py keeps them equal.
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Check prompt files against the schema and the repo rules."),
     "coverage": ("coverage", "Show the task type x difficulty coverage table against targets."),
     "run": ("run", "Send every prompt to each configured model (cached, resumable)."),
-    "score": ("score", "Score model responses with the scoring plan; write metrics."),
-    "report": ("report", "Write the markdown report and plots."),
+    "score": ("score", "Score model responses with the scoring plan and write metrics."),
+    "report": ("report", "Write the markdown report, PNG plots and plot data for `dvc plots`."),
     "diff": ("diff", "Compare two revisions: score deltas, significance, coverage delta."),
-    "comment": ("comment", "Post or update the sticky pull-request comment on GitHub."),
-    "ingest": ("ingest", "Ingest production/pilot logs into the prompt pool (anonymized)."),
+    "comment": ("comment", "Post or update the one sticky pull-request comment on GitHub."),
+    "ingest": ("ingest", "Ingest production/pilot logs into prompts/pool/ (anonymized, de-duplicated, tagged)."),
     "anonymize": ("anonymize", "Detect and replace personal data in text or JSONL."),
-    "golden": ("golden", "Freeze or deliberately bump the golden-set lock."),
-    "rotate": ("rotate", "Sample the quarterly rotating slice from the approved pool."),
-    "review": ("review", "Walk pending pool items in the terminal (accept/reject/edit)."),
-    "launch": ("launch", "Record a launched model version's benchmark scores."),
-    "correlate": ("correlate", "Correlate benchmark scores with production user metrics."),
+    "golden": ("golden", "Freeze, bump or check the golden-set lock (prompts/golden.lock)."),
+    "rotate": ("rotate", "Sample the quarterly rotating slice from the approved pool (stratified, seeded)."),
+    "review": ("review", "Walk pending pool items in the terminal (accept, reject, edit tags)."),
+    "launch": ("launch", "Record launched model versions with their benchmark scores."),
+    "correlate": ("correlate", "Correlate launched versions' benchmark scores with production user metrics."),
 }
 
 

@@ -1,5 +1,9 @@
 """Thin click commands, one module per command; each exposes ``command``.
 
-Each command parses options, calls a pure core function from the package and
-prints the result. Shared option helpers live in :mod:`prodbench.commands._common`.
+Each command parses options, calls the functions of its stage folder and prints the result.
+``prodbench.cli.COMMANDS`` lists them (with each docstring's first line) so that
+``prodbench --help`` imports none of them. Shared helpers and the option spelling rules live
+in :mod:`prodbench.commands._common`.
 """
+
+__all__: list[str] = []

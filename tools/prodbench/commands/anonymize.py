@@ -21,9 +21,9 @@ from prodbench.commands._common import load_context
 @click.option("--detect-only", is_flag=True, help="Only list findings (type and position, never the value).")
 def command(source: Path | None, text: str | None, jsonl: bool, output: Path | None,
             replacement: str | None, detect_only: bool) -> None:
-    """Detect and replace personal data (names, e-mails, phones, cards, IBANs, keys, ...).
+    """Detect and replace personal data in text or JSONL.
 
-    Reads SOURCE, --text or stdin. Placeholders (<PERSON_1>) or Faker surrogates stay
+    Finds names, e-mails, phones, cards, IBANs, keys and more. Reads SOURCE, --text or stdin. Placeholders (<PERSON_1>) or Faker surrogates stay
     consistent within a text (or a JSONL record). The value -> replacement mapping is
     never written anywhere.
 

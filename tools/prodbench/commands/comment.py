@@ -57,7 +57,7 @@ def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str |
 def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, failed_run: str | None,
             bot_login: str | None,
             api_url: str | None, dry_run: bool) -> None:
-    """Post or update ONE sticky comment on a pull request.
+    """Post or update the one sticky pull-request comment on GitHub.
 
     Our comment is found by its hidden marker AND its author (the bot login), so a
     comment by someone else quoting the marker is never edited. The token comes

@@ -31,7 +31,7 @@ def command(
     no_plots: bool,
     if_present: bool,
 ) -> None:
-    """Correlate launched versions' benchmark scores with production metrics.
+    """Correlate launched versions' benchmark scores with production user metrics.
 
     Joins metrics/history.jsonl (from `prodbench launch record`) with the production
     metrics file by version; for the overall score, the golden and rotating sets, each task

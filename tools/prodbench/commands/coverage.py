@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from prodbench.commands._common import AliasedOption
+
 
 @click.command("coverage")
 @click.option(
@@ -28,7 +30,10 @@ import click
     "The metrics file always holds every set.",
 )
 @click.option(
-    "--metrics-file",
+    "--metrics",
+    "metrics_file",
+    cls=AliasedOption,
+    hidden_aliases=("--metrics-file",),
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Where to write the JSON table (default: metrics/coverage.json under the project root).",

@@ -20,7 +20,8 @@ EXIT_REGRESSION = 3
 @click.option("--cached-only-without-keys", "cache_fallback", is_flag=True,
               help="Models that cannot be called here (missing API key) use cached responses only; "
                    "the others run normally. Used by the PR workflow (fork PRs get no secrets).")
-@click.option("--model", "models", multiple=True, help="Only compare this model (repeatable).")
+@click.option("--model", "-m", "models", multiple=True, metavar="NAME",
+              help="Only compare this model from params.yaml (repeatable; default: every model).")
 @click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to write diff.json and pr-comment.md (default: reports/).")
 @click.option("--no-plots", is_flag=True, help="Skip the matplotlib PNGs.")
@@ -30,9 +31,9 @@ EXIT_REGRESSION = 3
               help="Also append the comment to this file (e.g. $GITHUB_STEP_SUMMARY).")
 def command(base: str, head: str | None, cached_only: bool, cache_fallback: bool, models: tuple[str, ...], output_dir: Path | None,
             no_plots: bool, fail_on_regression: bool | None, summary: Path | None) -> None:
-    """Compare two revisions on the shared response cache.
+    """Compare two revisions: score deltas, significance, coverage delta.
 
-    Pairs rows by id and content hash and reports, per model, task type and
+    Evaluates both revisions on the shared response cache, pairs rows by id and content hash and reports, per model, task type and
     difficulty: base and head scores, the delta, a paired significance test and a
     label (significant improvement / significant regression / within noise); plus
     added/removed/modified prompts, golden-set changes, the coverage delta, model

@@ -9,7 +9,7 @@ from prodbench.commands._common import load_context
 
 @click.group("golden")
 def command() -> None:
-    """Freeze or deliberately bump the golden-set lock (prompts/golden.lock).
+    """Freeze, bump or check the golden-set lock (prompts/golden.lock).
 
     The lock holds a content hash per golden record, a version and a reason;
     `prodbench validate` fails on any golden edit, removal or addition the lock does

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from prodbench.commands._common import load_context
+from prodbench.commands._common import AliasedOption, load_context
 
 
 @click.command("ingest")
@@ -24,8 +24,8 @@ from prodbench.commands._common import load_context
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the JSON report (drops, malformed lines, tags) "
               "[default: reports/ingest.json under the project root].")
-@click.option("--llm-tagger", "llm_model", default=None,
-              help="Tag with this params `models` entry through litellm (params ingest.llm_tagger).")
+@click.option("--model", "-m", "llm_model", cls=AliasedOption, hidden_aliases=("--llm-tagger",), default=None,
+              metavar="NAME", help="Tag with this model from params.yaml (default: params ingest.llm_tagger).")
 def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path | None, prompt_column: str | None,
             id_column: str | None, output: Path | None, report: Path | None, llm_model: str | None) -> None:
     """Ingest production/pilot logs into prompts/pool/ (anonymized, de-duplicated, tagged).
@@ -40,7 +40,7 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     Examples:
       prodbench ingest data/raw/support-2026-10.jsonl --format openai
       prodbench ingest exports/pilot.csv --format csv --source pilot --prompt-column question
-      prodbench ingest              # every log under data/raw/ (the DVC anonymize stage)
+      prodbench ingest              # every log under data/raw/ (the DVC ingest stage)
     """
     from prodbench.core.errors import UserError
     from prodbench.data.ingest import IngestSettings, ingest_files, raw_logs, write_report

@@ -11,7 +11,10 @@ from prodbench.commands._common import load_context
 
 @click.group("launch")
 def command() -> None:
-    """Launch history (metrics/history.jsonl): what the benchmark said about each shipped version.
+    """Record launched model versions with their benchmark scores.
+
+    The launch history (metrics/history.jsonl) says what the benchmark said about each
+    shipped version.
 
     \b
     After each launch:
@@ -21,21 +24,22 @@ def command() -> None:
     """
 
 
-@command.command("record", short_help="Record a launched version with its current benchmark scores.")
-@click.option("--model", "model", required=True, help="Model name as scored in metrics/scores.json.")
+@command.command("record")
+@click.option("--model", "-m", "model", required=True, metavar="NAME", help="Model name as scored in metrics/scores.json.")
 @click.option("--version", "version", required=True, help="Launched version (join key with production metrics).")
 @click.option("--date", "date", default=None, help="Launch date YYYY-MM-DD (default: today, UTC).")
 @click.option(
-    "--scores",
+    "--metrics",
     "scores_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Scores document to read (default: metrics/scores.json).",
+    help="Metrics document to read (default: metrics/scores.json).",
 )
 def record(model: str, version: str, date: str | None, scores_path: Path | None) -> None:
-    """Append MODEL at VERSION with its current benchmark scores to metrics/history.jsonl.
+    """Record a launched version with its current benchmark scores.
 
-    Re-recording the same model and version replaces its entry (a note says so).
+    Appends MODEL at VERSION with the scores of metrics/scores.json to
+    metrics/history.jsonl. Re-recording the same model and version replaces its entry (a note says so).
     """
     from prodbench.production.launch import record_launch
 

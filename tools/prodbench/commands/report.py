@@ -37,16 +37,17 @@ def _read_inputs(project: Project, scores: Path, metrics: Path) -> tuple[list[di
               help="Per-row scores (default: results/scores.jsonl).")
 @click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Metrics document (default: metrics/scores.json).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown report (default: reports/report.md).")
 @click.option("--plots-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory for PNG plots and plot data (default: plots/).")
 @click.option("--no-plots", is_flag=True, help="Write only the markdown (and plot data), no PNGs.")
 def command(scores: Path | None, metrics_path: Path | None, output: Path | None, plots_dir: Path | None,
             no_plots: bool) -> None:
-    """Write reports/report.md, PNG plots in plots/ and plot data in plots/data/ (for `dvc plots show`).
+    """Write the markdown report, PNG plots and plot data for `dvc plots`.
 
-    Plots: score by task type and by difficulty per model (95% CI error bars), the
+    Writes reports/report.md, PNG plots in plots/ and plot data in plots/data/ (for
+    `dvc plots show`). Plots: score by task type and by difficulty per model (95% CI error bars), the
     coverage heatmap (task type x difficulty, counts vs targets) and latency/cost per
     model. Also writes metrics/coverage.json.
     """

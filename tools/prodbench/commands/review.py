@@ -17,9 +17,9 @@ ACTIONS = {"a": "accept", "r": "reject", "t": "edit task type", "d": "edit diffi
               help="Name recorded on decisions [default: $PRODBENCH_REVIEWER, git user.name, $USER].")
 @click.option("--limit", type=int, default=None, help="Stop after this many items.")
 def command(files: tuple[Path, ...], reviewer: str | None, limit: int | None) -> None:
-    """Walk pending pool items: [a]ccept, [r]eject, edit [t]ask type / [d]ifficulty, [s]kip, [q]uit.
+    """Walk pending pool items in the terminal (accept, reject, edit tags).
 
-    Each decision is saved immediately (atomic rewrite of that pool file), so quitting or
+    Keys: [a]ccept, [r]eject, edit [t]ask type / [d]ifficulty, [s]kip, [q]uit. Each decision is saved immediately (atomic rewrite of that pool file), so quitting or
     an interruption loses nothing. Approved and rejected items carry the reviewer and
     the date; `prodbench rotate` samples only approved items.
     """

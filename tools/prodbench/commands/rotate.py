@@ -14,9 +14,9 @@ from prodbench.commands._common import load_context
 @click.option("--force", is_flag=True, help="Re-sample a period that already has a slice.")
 @click.option("--no-set-current", is_flag=True, help="Do not update rotation.current in params.yaml.")
 def command(period: str, size: int | None, seed: int | None, force: bool, no_set_current: bool) -> None:
-    """Sample approved pool items into prompts/rotating/<period>/, stratified and seeded.
+    """Sample the quarterly rotating slice from the approved pool (stratified, seeded).
 
-    Picks items towards the coverage targets (golden set + slice), never overlapping
+    Writes prompts/rotating/<period>/. Picks approved pool items towards the coverage targets (golden set + slice), never overlapping
     the golden set or the last rotation.exclude_recent slices, with a seeded shuffle
     (same pool + params + period = same slice), then sets rotation.current in
     params.yaml (comments kept). Older slices stay for history.

@@ -29,9 +29,10 @@ def _select_models(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, 
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: only on a terminal).")
 def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str | None, merge: bool,
             progress: bool | None) -> None:
-    """Send every prompt (golden + current rotating slice) to each model through litellm.
+    """Send every prompt to each configured model (cached, resumable).
 
-    Writes results/run/<model>.jsonl (one row per prompt, sorted by id). Responses are
+    Sends the golden set and the current rotating slice through litellm and writes
+    results/run/<model>.jsonl (one row per prompt, sorted by id). Responses are
     cached per turn in cache/responses/<model>/, so an untouched re-run makes no call and
     editing k prompts makes k calls per model. An interrupted run resumes where it stopped.
 

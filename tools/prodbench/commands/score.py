@@ -68,10 +68,11 @@ def print_summary(metrics: dict[str, Any]) -> None:
 
 
 @click.command("score")
-@click.option("--model", "models", multiple=True, help="Score only this model (repeatable; default: all).")
+@click.option("--model", "-m", "models", multiple=True, metavar="NAME",
+              help="Score only this model from params.yaml (repeatable; default: every model).")
 @click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of run results (default: results/run).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Per-row scores (default: results/scores.jsonl).")
 @click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Metrics document (default: metrics/scores.json).")
@@ -79,9 +80,9 @@ def print_summary(metrics: dict[str, Any]) -> None:
 @click.option("--list-scorers", is_flag=True, help="List the available scorers and exit.")
 def command(models: tuple[str, ...], results_dir: Path | None, output: Path | None, metrics_path: Path | None,
             no_cache: bool, list_scorers: bool) -> None:
-    """Score model responses with the scoring plan in params.yaml (score.plan + each prompt's checks).
+    """Score model responses with the scoring plan and write metrics.
 
-    Reads results/run/<model>.jsonl and the golden + current rotating prompts; writes
+    The plan is params.yaml score.plan plus each prompt's checks. Reads results/run/<model>.jsonl and the golden + current rotating prompts; writes
     results/scores.jsonl (one row per model and prompt) and metrics/scores.json (per model:
     overall, golden, rotating, by task type and difficulty, with 95% bootstrap intervals).
     """
