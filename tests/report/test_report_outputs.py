@@ -14,7 +14,7 @@ from _score_helpers import write_project as _write_project
 from prodbench.cli import cli
 from prodbench.core.plots import PALETTE, model_colors
 from prodbench.report.stage import build_report, coverage_cells, plot_data
-from prodbench.score.stage import score_results, summarize
+from prodbench.score import score_results, summarize
 
 COVERAGE_PARAMS = {
     "taxonomy": {"task_types": {"fact_recall": "", "safety": ""}, "difficulties": ["easy", "hard"]},

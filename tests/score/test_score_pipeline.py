@@ -11,7 +11,7 @@ from _score_helpers import PARAMS, record, run_row
 from _score_helpers import write_project as _write_project
 from prodbench.cli import cli
 from prodbench.core.errors import UserError
-from prodbench.score.stage import plan_for, score_results, summarize
+from prodbench.score import plan_for, score_results, summarize
 
 
 def test_plan_merges_checks_over_the_task_type_plan():
