@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from prodbench.cli import cli
 from prodbench.core.plots import PALETTE, model_colors
-from prodbench.report.stage import build_report, coverage_cells, plot_data
+from prodbench.report import build_report, coverage_cells, plot_data
 from prodbench.score import score_results, summarize
 
 COVERAGE_PARAMS = {
