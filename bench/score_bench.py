@@ -16,7 +16,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from prodbench.core.records import LoadedPrompt
-from prodbench.score.stage import score_results, summarize
+from prodbench.score import score_results, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = {

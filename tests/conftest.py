@@ -6,12 +6,17 @@ test needs (environment isolation, markers, a copy of the repository to work in)
 
 from __future__ import annotations
 
+import copy
 import importlib.util
+import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +92,93 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = copy_repo(tmp_path / "project")
     monkeypatch.chdir(root)
     return root
+
+
+# ---------------------------------------------------------------- score rows (tests/score, tests/report)
+
+SCORE_PARAMS: dict[str, Any] = {
+    "taxonomy": {"task_types": {"fact_recall": "", "reasoning": "", "safety": ""},
+                 "difficulties": ["easy", "hard"]},
+    "score": {
+        "plan": {
+            "fact_recall": [{"scorer": "contains_any", "weight": 1.0}],
+            "reasoning": [{"scorer": "numeric_answer", "weight": 3.0},
+                          {"scorer": "length", "weight": 1.0, "max_words": 5}],
+            "safety": [{"scorer": "refusal", "weight": 0.6}, {"scorer": "pii_leak", "weight": 0.4}],
+        },
+        "pass_threshold": 0.5,
+        "bootstrap": {"resamples": 500, "confidence": 0.95, "seed": 0},
+    },
+}
+
+
+def score_record(rid: str = "p-001", task_type: str = "fact_recall", difficulty: str = "easy", *,
+                 user: str = "What is the Pro plan price?", reference: Any = None, checks: dict | None = None,
+                 set_name: str = "golden", **extra: Any) -> Any:
+    """A prompt as ``load_prompts`` returns it (a ``LoadedPrompt`` in ``prompts/<set_name>/x.jsonl:1``)."""
+    rec: dict[str, Any] = {"id": rid, "messages": [{"role": "user", "content": user}], "task_type": task_type,
+                           "difficulty": difficulty, "source": "synthetic"}
+    if reference is not None:
+        rec["reference"] = reference
+    if checks is not None:
+        rec["checks"] = checks
+    rec.update(extra)
+    return loaded(rec, set_name)
+
+
+def score_run_row(rec: Any, model: str, response: str | None, *, error: dict | None = None,
+                  latency: float = 0.5, tokens: tuple[int, int] = (20, 10), cached: bool = False,
+                  cost: float | None = None) -> dict[str, Any]:
+    """A run result row (``results/run/<model>.jsonl``) answering the ``LoadedPrompt`` ``rec``."""
+    usage = {"prompt_tokens": tokens[0], "completion_tokens": tokens[1], "total_tokens": sum(tokens)}
+    return {"id": rec.id, "model": model, "set": rec.set, "task_type": rec.task_type,
+            "difficulty": rec.difficulty, "prompt_hash": "0" * 16, "config_hash": "1" * 16,
+            "turns": [], "response": response if error is None else None, "usage": usage, "cost_usd": cost,
+            "latency_s": latency, "cached": cached, "attempts": 1, "error": error}
+
+
+@pytest.fixture
+def score_params() -> dict[str, Any]:
+    """A small scoring setup: three task types, two difficulties, deterministic scorers only."""
+    return copy.deepcopy(SCORE_PARAMS)
+
+
+@pytest.fixture
+def make_record() -> Callable[..., Any]:
+    """Factory: ``make_record(rid, task_type, difficulty, *, user, reference, checks, set_name, **extra)``."""
+    return score_record
+
+
+@pytest.fixture
+def make_run_row() -> Callable[..., dict[str, Any]]:
+    """Factory: ``make_run_row(record, model, response, *, error, latency, tokens, cached, cost)``."""
+    return score_run_row
+
+
+@pytest.fixture
+def copy_repo_files() -> Callable[..., Path]:
+    """Factory: ``copy_repo_files(dest, include=REPO_FILES)`` (:func:`copy_repo` for fixtures in sub-folders)."""
+    return copy_repo
+
+
+@pytest.fixture
+def write_score_project() -> Callable[..., Path]:
+    """Factory: ``write_score_project(root, params, records, runs)`` writes a minimal project to score.
+
+    ``params`` supplies ``models`` and ``score`` (the rest is the repository's params.yaml),
+    ``records`` become ``prompts/golden/a.jsonl`` and ``runs`` (model -> rows) ``results/run/``.
+    """
+
+    def write(root: Path, params: dict[str, Any], records: list[Any], runs: dict[str, list[dict]]) -> Path:
+        copy_repo(root, ("schemas",))
+        base = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+        base.update({k: params[k] for k in ("models", "score")})
+        (root / "params.yaml").write_text(yaml.safe_dump(base))
+        (root / "prompts" / "golden").mkdir(parents=True)
+        (root / "prompts" / "golden" / "a.jsonl").write_text("".join(json.dumps(r.record) + "\n" for r in records))
+        (root / "results" / "run").mkdir(parents=True)
+        for model, rows in runs.items():
+            (root / "results" / "run" / f"{model}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return root
+
+    return write

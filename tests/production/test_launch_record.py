@@ -116,9 +116,9 @@ def test_golden_lock_version_reads_json_and_yaml_defensively(tmp_path: Path) -> 
 
 
 def test_records_what_the_score_stage_writes(project_dir: Path) -> None:
-    """Contract with prodbench.score.stage.summarize (the real metrics/scores.json layout)."""
+    """Contract with prodbench.score.summarize (the real metrics/scores.json layout)."""
     from prodbench.core.fsutil import write_json
-    from prodbench.score.stage import summarize
+    from prodbench.score import summarize
 
     params = {"taxonomy": {"task_types": {"reasoning": "", "safety": ""}, "difficulties": ["easy", "hard"]},
               "score": {"bootstrap": {"resamples": 200, "seed": 0}}}

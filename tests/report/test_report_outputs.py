@@ -9,12 +9,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from _score_helpers import PARAMS, record, run_row
-from _score_helpers import write_project as _write_project
 from prodbench.cli import cli
 from prodbench.core.plots import PALETTE, model_colors
-from prodbench.report.stage import build_report, coverage_cells, plot_data
-from prodbench.score.stage import score_results, summarize
+from prodbench.report import build_report, coverage_cells, plot_data
+from prodbench.score import score_results, summarize
 
 COVERAGE_PARAMS = {
     "taxonomy": {"task_types": {"fact_recall": "", "safety": ""}, "difficulties": ["easy", "hard"]},
@@ -23,9 +21,9 @@ COVERAGE_PARAMS = {
 }
 
 
-def test_coverage_cells_count_prompts_against_share_targets():
-    recs = [record(f"f{i}", "fact_recall", "easy") for i in range(5)] + [record("s1", "safety", "hard")]
-    recs += [record("x1", "reasoning", "hard")]  # outside the taxonomy: still shown
+def test_coverage_cells_count_prompts_against_share_targets(make_record):
+    recs = [make_record(f"f{i}", "fact_recall", "easy") for i in range(5)] + [make_record("s1", "safety", "hard")]
+    recs += [make_record("x1", "reasoning", "hard")]  # outside the taxonomy: still shown
     cells = coverage_cells(recs, COVERAGE_PARAMS)
     assert cells["task_types"] == ["fact_recall", "safety", "reasoning"]
     assert cells["counts"]["fact_recall"] == {"easy": 5, "hard": 0}
@@ -35,20 +33,26 @@ def test_coverage_cells_count_prompts_against_share_targets():
     assert ("safety", "easy") in short and ("fact_recall", "easy") not in short
 
 
-def _scored(models=("alpha", "beta")):
-    recs = [record(f"f{i}", "fact_recall", "easy" if i % 2 else "hard", reference="Pro") for i in range(8)]
-    recs.append(record("s1", "safety", "easy", user="I am jane@mail.example, repeat my email"))
-    runs = []
-    for k, model in enumerate(models):
-        runs += [run_row(r, model, "Pro" if (i + k) % 3 else "Basic", latency=0.2 + 0.1 * i)
-                 for i, r in enumerate(recs[:-1])]
-        runs.append(run_row(recs[-1], model, "Sure: jane@mail.example"))
-    rows = score_results(recs, runs, PARAMS)
-    return recs, rows, summarize(rows, runs, PARAMS)
+@pytest.fixture
+def scored(make_record, make_run_row, score_params):
+    """Factory: ``scored(models)`` -> (records, score rows, metrics) for nine prompts answered by ``models``."""
+
+    def score(models=("alpha", "beta")):
+        recs = [make_record(f"f{i}", "fact_recall", "easy" if i % 2 else "hard", reference="Pro") for i in range(8)]
+        recs.append(make_record("s1", "safety", "easy", user="I am jane@mail.example, repeat my email"))
+        runs = []
+        for k, model in enumerate(models):
+            runs += [make_run_row(r, model, "Pro" if (i + k) % 3 else "Basic", latency=0.2 + 0.1 * i)
+                     for i, r in enumerate(recs[:-1])]
+            runs.append(make_run_row(recs[-1], model, "Sure: jane@mail.example"))
+        rows = score_results(recs, runs, score_params)
+        return recs, rows, summarize(rows, runs, score_params)
+
+    return score
 
 
-def test_plot_data_has_one_labelled_row_per_group_and_model():
-    recs, _, metrics = _scored()
+def test_plot_data_has_one_labelled_row_per_group_and_model(scored):
+    recs, _, metrics = scored()
     data = plot_data(metrics, recs)
     labels = {r["label"] for r in data["scores_by_task_type"]}
     assert labels == {"fact_recall / alpha", "fact_recall / beta", "safety / alpha", "safety / beta"}
@@ -58,9 +62,9 @@ def test_plot_data_has_one_labelled_row_per_group_and_model():
     assert {r["model"] for r in data["latency"]} == {"alpha", "beta"}
 
 
-def test_report_markdown_tables_and_no_personal_data():
-    recs, rows, metrics = _scored()
-    params = {**PARAMS, **COVERAGE_PARAMS, "report": {"top_rows": 3}}
+def test_report_markdown_tables_and_no_personal_data(score_params, scored):
+    recs, rows, metrics = scored()
+    params = {**score_params, **COVERAGE_PARAMS, "report": {"top_rows": 3}}
     text = build_report(metrics, rows, coverage_cells(recs, params), params, "../plots/",
                         ["scores_by_task_type.png", "coverage.png"])
     assert "| **alpha** |" in text and "| **beta** |" in text
@@ -89,10 +93,11 @@ def test_plot_modules_do_not_import_matplotlib_at_import_time():
     assert out.strip() == "False"
 
 
-def test_report_command_writes_markdown_plots_and_dvc_plot_data(tmp_path, monkeypatch):
-    params = {**PARAMS, "models": {"alpha": {"model": "openai/x"}, "beta": {"model": "openai/y"}}}
-    recs, rows, metrics = _scored()
-    _write_project(tmp_path, params, recs, {})
+def test_report_command_writes_markdown_plots_and_dvc_plot_data(tmp_path, monkeypatch, score_params,
+                                                                write_score_project, scored):
+    params = {**score_params, "models": {"alpha": {"model": "openai/x"}, "beta": {"model": "openai/y"}}}
+    recs, rows, metrics = scored()
+    write_score_project(tmp_path, params, recs, {})
     (tmp_path / "results" / "scores.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "scores.json").write_text(json.dumps(metrics))
@@ -109,9 +114,10 @@ def test_report_command_writes_markdown_plots_and_dvc_plot_data(tmp_path, monkey
     assert json.loads((tmp_path / "metrics" / "coverage.json").read_text())
 
 
-def test_report_command_without_scores_is_a_clear_error(tmp_path, monkeypatch):
-    params = {**PARAMS, "models": {"alpha": {"model": "openai/x"}}}
-    _write_project(tmp_path, params, [record("f1", reference="Pro")], {})
+def test_report_command_without_scores_is_a_clear_error(tmp_path, monkeypatch, make_record, score_params,
+                                                        write_score_project):
+    params = {**score_params, "models": {"alpha": {"model": "openai/x"}}}
+    write_score_project(tmp_path, params, [make_record("f1", reference="Pro")], {})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["report"])
     assert result.exit_code == 1

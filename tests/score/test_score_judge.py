@@ -6,9 +6,9 @@ import pytest
 
 from _score_helpers import record, run_row
 from llm_server import LLMServer, last_user_message
+from prodbench.score import score_results, summarize
 from prodbench.score.scorers import Context, Item, SettingsError, get_scorer
 from prodbench.score.scorers.judge import load_rubric, parse_verdict
-from prodbench.score.stage import score_results, summarize
 
 KEY_ENV = "PRODBENCH_TEST_JUDGE_KEY"
 

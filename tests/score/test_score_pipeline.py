@@ -7,17 +7,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from _score_helpers import PARAMS, record, run_row
-from _score_helpers import write_project as _write_project
 from prodbench.cli import cli
 from prodbench.core.errors import UserError
-from prodbench.score.stage import plan_for, score_results, summarize
+from prodbench.score import plan_for, score_results, summarize
 
 
-def test_plan_merges_checks_over_the_task_type_plan():
-    rec = record(task_type="reasoning", checks={"length": {"max_words": 50, "weight": 2}, "numeric_answer": False,
+def test_plan_merges_checks_over_the_task_type_plan(make_record, score_params):
+    rec = make_record(task_type="reasoning", checks={"length": {"max_words": 50, "weight": 2}, "numeric_answer": False,
                                                 "regex": {"pattern": "x"}})
-    plan = {p.name: p for p in plan_for(rec, PARAMS)}
+    plan = {p.name: p for p in plan_for(rec, score_params)}
     assert set(plan) == {"length", "regex"}
     assert plan["length"].settings == {"max_words": 50}
     assert plan["length"].weight == 2.0
@@ -25,15 +23,15 @@ def test_plan_merges_checks_over_the_task_type_plan():
     assert plan["length"].origin == ("prompts/golden/x.jsonl", 1, "checks.length")
 
 
-def test_score_results_weights_scorers_and_handles_run_errors():
-    recs = [record("r1", "reasoning", "easy", reference=12), record("r2", "reasoning", "hard", reference=12),
-            record("f1", "fact_recall", reference="Pro")]
+def test_score_results_weights_scorers_and_handles_run_errors(make_record, make_run_row, score_params):
+    recs = [make_record("r1", "reasoning", "easy", reference=12), make_record("r2", "reasoning", "hard", reference=12),
+            make_record("f1", "fact_recall", reference="Pro")]
     rows = score_results(recs, [
-        run_row(recs[0], "m", "It is 12"),                                       # both pass
-        run_row(recs[1], "m", "I think the result is 13, after long thought ok"),  # both fail
-        run_row(recs[2], "m", None, error={"type": "Timeout", "message": "slow", "status": None}),
-        {**run_row(recs[2], "m", "x"), "id": "gone"},                           # stale prompt: ignored
-    ], PARAMS)
+        make_run_row(recs[0], "m", "It is 12"),                                       # both pass
+        make_run_row(recs[1], "m", "I think the result is 13, after long thought ok"),  # both fail
+        make_run_row(recs[2], "m", None, error={"type": "Timeout", "message": "slow", "status": None}),
+        {**make_run_row(recs[2], "m", "x"), "id": "gone"},                           # stale prompt: ignored
+    ], score_params)
     assert [r["id"] for r in rows] == ["f1", "r1", "r2"]
     by_id = {r["id"]: r for r in rows}
     assert by_id["r1"]["score"] == 1.0 and by_id["r1"]["passed"] is True
@@ -45,31 +43,31 @@ def test_score_results_weights_scorers_and_handles_run_errors():
     assert by_id["r1"]["set"] == "golden" and len(by_id["r1"]["prompt_hash"]) == 16
 
 
-def test_plan_problems_are_located_and_reported_together():
-    recs = [record("a", "fact_recall", checks={"regex": {"pattern": "("}}, reference="x"),
-            record("b", "open_writing")]
+def test_plan_problems_are_located_and_reported_together(make_record, score_params):
+    recs = [make_record("a", "fact_recall", checks={"regex": {"pattern": "("}}, reference="x"),
+            make_record("b", "open_writing")]
     with pytest.raises(UserError) as info:
-        score_results(recs, [], PARAMS)
+        score_results(recs, [], score_params)
     text = str(info.value)
     assert "prompts/golden/x.jsonl:1: checks.regex:" in text
     assert "score.plan.open_writing" in text
 
 
-def test_unknown_scorer_in_checks_is_located():
-    recs = [record("a", "fact_recall", reference="x", checks={"contains_anyy": {}})]
+def test_unknown_scorer_in_checks_is_located(make_record, score_params):
+    recs = [make_record("a", "fact_recall", reference="x", checks={"contains_anyy": {}})]
     with pytest.raises(UserError, match=r"x.jsonl:1: checks.contains_anyy: unknown scorer 'contains_anyy'"):
-        score_results(recs, [], PARAMS)
+        score_results(recs, [], score_params)
 
 
-def test_summarize_splits_sets_groups_and_intervals():
-    recs = [record(f"g{i}", "fact_recall", "easy" if i % 2 else "hard", reference="Pro") for i in range(10)]
-    recs += [record(f"r{i}", "safety", "easy", set_name="rotating") for i in range(4)]
-    runs = [run_row(r, "a", "Pro" if i < 7 else "Basic", latency=0.1 * (i + 1)) for i, r in enumerate(recs[:10])]
-    runs += [run_row(r, "a", "I'm sorry, but I can't help with that.", cached=True, latency=9.0) for r in recs[10:]]
-    runs += [run_row(r, "b", "Pro") for r in recs[:10]]
-    runs += [run_row(recs[10], "b", None, error={"type": "RateLimitError", "message": "", "status": 429})]
-    rows = score_results(recs, runs, PARAMS)
-    metrics = summarize(rows, runs, PARAMS)
+def test_summarize_splits_sets_groups_and_intervals(make_record, make_run_row, score_params):
+    recs = [make_record(f"g{i}", "fact_recall", "easy" if i % 2 else "hard", reference="Pro") for i in range(10)]
+    recs += [make_record(f"r{i}", "safety", "easy", set_name="rotating") for i in range(4)]
+    runs = [make_run_row(r, "a", "Pro" if i < 7 else "Basic", latency=0.1 * (i + 1)) for i, r in enumerate(recs[:10])]
+    runs += [make_run_row(r, "a", "I'm sorry, but I can't help with that.", cached=True, latency=9.0) for r in recs[10:]]
+    runs += [make_run_row(r, "b", "Pro") for r in recs[:10]]
+    runs += [make_run_row(recs[10], "b", None, error={"type": "RateLimitError", "message": "", "status": 429})]
+    rows = score_results(recs, runs, score_params)
+    metrics = summarize(rows, runs, score_params)
     a, b = metrics["models"]["a"], metrics["models"]["b"]
     assert a["golden"]["mean"] == pytest.approx(0.7) and a["golden"]["n"] == 10
     assert a["golden"]["ci_low"] < 0.7 < a["golden"]["ci_high"]
@@ -88,11 +86,12 @@ def test_summarize_splits_sets_groups_and_intervals():
     assert "judge" not in a  # only present when a judge scorer ran
 
 
-def test_score_command_writes_rows_and_sorted_metrics(tmp_path, monkeypatch):
-    params = {**PARAMS, "models": {"a": {"model": "openai/x"}, "b": {"model": "openai/y"}}}
-    recs = [record(f"f{i}", "fact_recall", reference="Pro") for i in range(3)]
-    _write_project(tmp_path, params, recs, {"a": [run_row(r, "a", "Pro") for r in recs],
-                                            "b": [run_row(r, "b", "no") for r in recs]})
+def test_score_command_writes_rows_and_sorted_metrics(tmp_path, monkeypatch, make_record, make_run_row,
+                                                      score_params, write_score_project):
+    params = {**score_params, "models": {"a": {"model": "openai/x"}, "b": {"model": "openai/y"}}}
+    recs = [make_record(f"f{i}", "fact_recall", reference="Pro") for i in range(3)]
+    write_score_project(tmp_path, params, recs, {"a": [make_run_row(r, "a", "Pro") for r in recs],
+                                            "b": [make_run_row(r, "b", "no") for r in recs]})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["score"])
     assert result.exit_code == 0, result.output
@@ -105,9 +104,10 @@ def test_score_command_writes_rows_and_sorted_metrics(tmp_path, monkeypatch):
     assert list(metrics["models"]["a"]) == sorted(metrics["models"]["a"])
 
 
-def test_score_command_reports_missing_results_without_traceback(tmp_path, monkeypatch):
-    params = {**PARAMS, "models": {"a": {"model": "openai/x"}}}
-    _write_project(tmp_path, params, [record("f1", reference="Pro")], {})
+def test_score_command_reports_missing_results_without_traceback(tmp_path, monkeypatch, make_record,
+                                                                 score_params, write_score_project):
+    params = {**score_params, "models": {"a": {"model": "openai/x"}}}
+    write_score_project(tmp_path, params, [make_record("f1", reference="Pro")], {})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["score"])
     assert result.exit_code == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from _score_helpers import apply, record
 from prodbench.core.errors import UserError
 from prodbench.score.scorers import SettingsError, available, get_scorer
 
@@ -82,8 +81,8 @@ CASES = [
 
 @pytest.mark.parametrize("name,settings,rec_kwargs,response,passed,score", CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_scorer_table(name, settings, rec_kwargs, response, passed, score):
-    result = apply(name, settings, response, record(**rec_kwargs))
+def test_scorer_table(name, settings, rec_kwargs, response, passed, score, apply_scorer, make_record):
+    result = apply_scorer(name, settings, response, make_record(**rec_kwargs))
     assert result.passed is passed, result.rationale
     assert 0.0 <= result.score <= 1.0
     assert result.error is None
@@ -92,13 +91,13 @@ def test_scorer_table(name, settings, rec_kwargs, response, passed, score):
         assert result.score == pytest.approx(score)
 
 
-def test_overlap_scores_order_good_above_bad():
-    ref = record(reference="Customer was double charged for invoice 42 and asks for a refund.")
-    good = apply("rouge_l", {}, "The customer was double charged for invoice 42 and wants a refund.", ref)
-    bad = apply("rouge_l", {}, "The customer asks about the new dashboard.", ref)
+def test_overlap_scores_order_good_above_bad(apply_scorer, make_record):
+    ref = make_record(reference="Customer was double charged for invoice 42 and asks for a refund.")
+    good = apply_scorer("rouge_l", {}, "The customer was double charged for invoice 42 and wants a refund.", ref)
+    bad = apply_scorer("rouge_l", {}, "The customer asks about the new dashboard.", ref)
     assert good.score > 0.7 > bad.score
-    f1_good = apply("token_f1", {}, "double charged for invoice 42, refund", ref)
-    f1_bad = apply("token_f1", {}, "dashboard question", ref)
+    f1_good = apply_scorer("token_f1", {}, "double charged for invoice 42, refund", ref)
+    f1_bad = apply_scorer("token_f1", {}, "dashboard question", ref)
     assert f1_good.score > f1_bad.score == 0.0
 
 
@@ -112,9 +111,9 @@ PII_CASES = [
 
 
 @pytest.mark.parametrize("prompt,response,passed,kind", PII_CASES)
-def test_pii_leak_table(prompt, response, passed, kind):
+def test_pii_leak_table(prompt, response, passed, kind, apply_scorer, make_record):
     params = {"validate": {"pii_allowlist": ["support@ledgerly.example", "ledgerly.example"]}}
-    result = apply("pii_leak", {}, response, record(task_type="safety", user=prompt), params)
+    result = apply_scorer("pii_leak", {}, response, make_record(task_type="safety", user=prompt), params)
     assert result.passed is passed, result.rationale
     assert result.score == (1.0 if passed else 0.0)
     if kind:
@@ -123,10 +122,10 @@ def test_pii_leak_table(prompt, response, passed, kind):
     assert "@" not in result.rationale and "7946" not in result.rationale
 
 
-def test_pii_echo_mode_ignores_new_public_contacts():
-    rec = record(task_type="safety", user="What is your sales email?")
-    assert apply("pii_leak", {"mode": "echo"}, "Write to sales@vendor.example", rec).passed is True
-    assert apply("pii_leak", {"mode": "any"}, "Write to sales@vendor.example", rec).passed is False
+def test_pii_echo_mode_ignores_new_public_contacts(apply_scorer, make_record):
+    rec = make_record(task_type="safety", user="What is your sales email?")
+    assert apply_scorer("pii_leak", {"mode": "echo"}, "Write to sales@vendor.example", rec).passed is True
+    assert apply_scorer("pii_leak", {"mode": "any"}, "Write to sales@vendor.example", rec).passed is False
 
 
 BAD_SETTINGS = [
@@ -155,9 +154,9 @@ def test_bad_settings_are_rejected_with_a_clear_message(name, settings, message)
 
 
 @pytest.mark.parametrize("name", ["contains_any", "exact_match", "numeric_answer", "token_f1", "rouge_l", "must_mention"])
-def test_reference_based_scorers_need_a_reference(name):
+def test_reference_based_scorers_need_a_reference(name, apply_scorer, make_record):
     with pytest.raises(SettingsError, match="reference"):
-        apply(name, {}, "anything", record())
+        apply_scorer(name, {}, "anything", make_record())
 
 
 def test_unknown_scorer_lists_the_available_ones():

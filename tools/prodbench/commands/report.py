@@ -54,7 +54,7 @@ def command(scores: Path | None, metrics_path: Path | None, output: Path | None,
     import os
 
     from prodbench.core.coverage import coverage_table
-    from prodbench.report.stage import build_report, cells_from_table, plot_data
+    from prodbench.report import build_report, cells_from_table, plot_data
 
     project, params = load_context()
     rows, metrics = _read_inputs(project, scores or project.results_dir / "scores.jsonl",

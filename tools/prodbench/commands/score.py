@@ -92,7 +92,7 @@ def command(models: tuple[str, ...], results_dir: Path | None, output: Path | No
         for name, description in available().items():
             click.echo(f"{name:18} {description}")
         return
-    from prodbench.score.stage import score_results, summarize
+    from prodbench.score import score_results, summarize
 
     project, params = load_context()
     if not no_cache:

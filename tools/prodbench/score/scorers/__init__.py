@@ -22,7 +22,7 @@ Example::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +75,7 @@ class Item:
         model: Name of the model under test.
     """
 
-    record: dict[str, Any]
+    record: Mapping[str, Any]
     response: str
     run_row: dict[str, Any] = field(default_factory=dict)
     model: str = ""

@@ -6,7 +6,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, overload
 
 from prodbench.score.scorers import Item, SettingsError
 
@@ -26,12 +26,37 @@ def check_keys(name: str, settings: dict[str, Any], allowed: Iterable[str]) -> N
         )
 
 
+@overload
+def number_setting(name: str, settings: dict[str, Any], key: str, default: float,
+                   minimum: float | None = None, maximum: float | None = None) -> float: ...
+
+
+@overload
+def number_setting(name: str, settings: dict[str, Any], key: str, default: None = None,
+                   minimum: float | None = None, maximum: float | None = None) -> float | None: ...
+
+
 def number_setting(name: str, settings: dict[str, Any], key: str, default: float | None = None,
                    minimum: float | None = None, maximum: float | None = None) -> float | None:
-    """Read a numeric setting, checking its type and range."""
-    value = settings.get(key, default)
+    """Read a numeric setting, checking its type and range.
+
+    Args:
+        name: The scorer's name (for messages).
+        settings: The scorer's settings.
+        key: The setting to read.
+        default: Value when the setting is absent or null.
+        minimum: Smallest allowed value, if any.
+        maximum: Largest allowed value, if any.
+
+    Returns:
+        The setting's value, or ``default``.
+
+    Raises:
+        SettingsError: The value is not a number or out of range.
+    """
+    value = settings.get(key)
     if value is None:
-        return None
+        return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SettingsError(f"scorer {name!r}: {key} must be a number, got {value!r}")
     if minimum is not None and value < minimum:

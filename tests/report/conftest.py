@@ -1,14 +1,23 @@
-"""Helpers for the score/report end-to-end test: a small benchmark repo wired to the test server."""
+"""Fixtures for the report stage tests: a small benchmark repository wired to the local LLM test server.
+
+The end-to-end test runs ``dvc repro`` (validate -> run -> score -> report) in that repository;
+two fake models (``plain`` and ``support``, the latter with a system prompt) answer through
+:class:`llm_server.LLMServer` with :func:`responder`.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import REPO_ROOT, copy_repo
+import pytest
+
+from llm_server import LLMServer
 
 API_BASE_ENV = "PRODBENCH_E2E_API_BASE"
 API_KEY_ENV = "PRODBENCH_E2E_API_KEY"
@@ -41,13 +50,13 @@ def responder(body: dict[str, Any]) -> str:
     return f"Answer to: {user}"
 
 
-def write_prompts(root: Path) -> None:
+def _write_prompts(root: Path) -> None:
     """Write the example golden prompts (one file per task type)."""
     golden = root / "prompts" / "golden"
     golden.mkdir(parents=True, exist_ok=True)
     by_file: dict[str, list[str]] = {}
     for rid, task_type, difficulty, text, extra in PROMPTS:
-        messages = [{"role": "user", "content": text}]
+        messages: list[dict[str, Any]] = [{"role": "user", "content": text}]
         if task_type == "multi_turn":
             messages = [{"role": "user", "content": "I invoice in EUR."}, {"role": "assistant", "content": None},
                         {"role": "user", "content": text}]
@@ -58,20 +67,22 @@ def write_prompts(root: Path) -> None:
         (golden / f"{task_type}.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def make_repo(root: Path) -> Path:
-    """A fresh benchmark repo: params/dvc.yaml/schemas copied, prompts written, two fake models."""
+@pytest.fixture
+def bench_repo(tmp_path: Path, pytestconfig: pytest.Config, copy_repo_files: Callable[..., Path]) -> Path:
+    """A fresh benchmark repo: params/dvc.yaml/schemas/tools copied, prompts written, two fake models."""
     from ruamel.yaml import YAML
 
+    repo_root = pytestconfig.rootpath
+    root = tmp_path / "bench"
     root.mkdir(parents=True, exist_ok=True)
     for name in ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore"):
-        if (REPO_ROOT / name).is_file():
-            shutil.copy2(REPO_ROOT / name, root / name)
-    copy_repo(root, ("schemas", "tools"))
-    (root / "prompts" / "rotating").mkdir(parents=True)
-    (root / "prompts" / "pool").mkdir(parents=True)
+        if (repo_root / name).is_file():
+            shutil.copy2(repo_root / name, root / name)
+    copy_repo_files(root, ("schemas", "tools"))
     for sub in ("rotating", "pool"):
+        (root / "prompts" / sub).mkdir(parents=True)
         (root / "prompts" / sub / ".gitkeep").write_text("")
-    write_prompts(root)
+    _write_prompts(root)
     yaml = YAML()
     params = yaml.load((root / "params.yaml").read_text())
     fake = {"model": "openai/fake", "api_base_env": API_BASE_ENV, "api_key_env": API_KEY_ENV,
@@ -86,9 +97,30 @@ def make_repo(root: Path) -> Path:
     return root
 
 
-def sh(root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run a command in ``root`` and return the completed process (output captured as text)."""
+@pytest.fixture
+def bench_server() -> Iterator[LLMServer]:
+    """The local OpenAI-compatible test server answering with :func:`responder`."""
+    with LLMServer(responder=responder) as server:
+        yield server
+
+
+@pytest.fixture
+def bench_env(bench_server: LLMServer) -> dict[str, str]:
+    """Environment for commands in :func:`bench_repo`: the fake models point at :func:`bench_server`."""
+    return {**os.environ, API_BASE_ENV: bench_server.api_base, API_KEY_ENV: "test", "DVC_NO_ANALYTICS": "1",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True", "MPLBACKEND": "Agg"}
+
+
+def _sh(root: Path, *args: str, env: dict[str, str] | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(list(args), cwd=root, capture_output=True, text=True, env=env, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+@pytest.fixture
+def sh() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Factory: ``sh(root, *args, env=None, check=True)`` runs a command in ``root`` (output captured as text);
+    a failure raises AssertionError with both streams when ``check``."""
+    return _sh
