@@ -244,3 +244,23 @@ def test_coverage_share_typos_in_params_are_located(tmp_path: Path, make_project
     share_line = lines.index("  difficulty_share:") + 1
     assert found[("coverage.difficulty_share", share_line)] == "shares sum to 1.1, not 1"
     assert all(p.file == "params.yaml" for p in report.problems)
+
+
+def test_rules_register_once_through_the_public_face(monkeypatch) -> None:
+    import prodbench.validate as public
+
+    monkeypatch.setattr(rules, "EXTRA_RECORD_RULES", [])
+    monkeypatch.setattr(rules, "EXTRA_PROJECT_RULES", [])
+
+    def record_rule(record, ctx):
+        return ()
+
+    def project_rule(run):
+        return ()
+
+    for _ in range(2):  # a module imported twice (or reloaded) must not run its rule twice
+        public.register_record_rule(record_rule)
+        public.register_project_rule(project_rule)
+    assert list(rules.EXTRA_RECORD_RULES) == [record_rule]
+    assert list(rules.EXTRA_PROJECT_RULES) == [project_rule]
+    assert all(hasattr(public, name) for name in public.__all__)

@@ -107,6 +107,7 @@ class _Validator:
         self.lines = LineChecker(checker, extra_rules, self.cache.known if self.cache is not None else None)
 
     def where(self, location: tuple[int, int]) -> str:
+        """``file:line`` of a recorded ``(file index, line)`` location."""
         return f"{self.labels[location[0]]}:{location[1]}"
 
     def run(self, files: list[tuple[Path, str]], jobs: int) -> None:
