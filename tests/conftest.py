@@ -10,6 +10,7 @@ import copy
 import importlib.util
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -182,3 +183,39 @@ def write_score_project() -> Callable[..., Path]:
         return root
 
     return write
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's root directory (tests read its params.yaml, schemas and fixtures)."""
+    return REPO_ROOT
+
+
+# --------------------------------------------------------------------------- validate fixture projects
+# Used by tests/validate and tests/core/test_coverage_table.py.
+
+VALIDATE_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "validate"
+
+
+def _make_project(root: Path, prompts: str | None = "good", rotation: str | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    params = (REPO_ROOT / "params.yaml").read_text(encoding="utf-8")
+    # The fixture's prompts decide the rotating slice, not the repository's live one.
+    params, count = re.subn(r"(?m)^  current: \S+", f"  current: {rotation or 'null'}", params)
+    assert count == 1, "params.yaml has no single rotation.current line"
+    (root / "params.yaml").write_text(params, encoding="utf-8")
+    shutil.copytree(REPO_ROOT / "schemas", root / "schemas")
+    if prompts is not None:
+        shutil.copytree(VALIDATE_FIXTURES / prompts / "prompts", root / "prompts")
+    return root
+
+
+@pytest.fixture(scope="session")
+def make_project() -> Callable[..., Path]:
+    """``make_project(root, prompts="good", rotation=None)``: a project to validate, in ``root``.
+
+    The repository's params.yaml (with ``rotation.current`` set to ``rotation``) and schemas,
+    plus the prompts of ``tests/fixtures/validate/<prompts>/`` (``good`` or ``bad``; None: no
+    prompts). Returns ``root``.
+    """
+    return _make_project

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from _validate_helpers import FIXTURES, make_project
-from conftest import loaded
 from prodbench.cli import cli
 from prodbench.core.coverage import coverage_markdown, coverage_table
 from prodbench.core.fsutil import dumps_stable
@@ -22,7 +20,7 @@ PARAMS = {
 
 
 def rec(tt: str, d: str, set_name: str = "golden") -> LoadedPrompt:
-    return loaded({"task_type": tt, "difficulty": d}, set_name)
+    return LoadedPrompt({"task_type": tt, "difficulty": d}, set_name, f"prompts/{set_name}/x.jsonl", 1)
 
 
 RECORDS = [rec("a", "easy")] * 5 + [rec("a", "hard")] * 1 + [rec("b", "easy")] * 2 + [rec("a", "hard", "rotating")] * 2
@@ -85,8 +83,8 @@ def test_markdown_renders_grid_and_flags() -> None:
     assert text.count("#### ") == 3
 
 
-def test_cli_writes_sorted_metrics_and_prints_formats(tmp_path: Path, monkeypatch) -> None:
-    root = make_project(tmp_path / "project", FIXTURES / "good", rotation="2026Q4")
+def test_cli_writes_sorted_metrics_and_prints_formats(tmp_path: Path, monkeypatch, make_project) -> None:
+    root = make_project(tmp_path / "project", "good", rotation="2026Q4")
     monkeypatch.chdir(root)
     runner = CliRunner()
     result = runner.invoke(cli, ["coverage", "--format", "json"])

@@ -12,14 +12,12 @@ from prodbench.core.params import load_params
 from prodbench.core.project import Project
 from prodbench.core.prompts import content_hash, load_prompts
 from prodbench.core.records import LoadedPrompt
-from prodbench.validate.stage import validate_paths
-
-ROOT = Path(__file__).resolve().parents[2]
+from prodbench.validate import validate_paths
 
 
 @pytest.fixture(scope="module")
-def golden() -> tuple[Project, dict, list[dict]]:
-    project = Project(ROOT)
+def golden(repo_root: Path) -> tuple[Project, dict, list[LoadedPrompt]]:
+    project = Project(repo_root)
     params = load_params(project)
     return project, params, load_prompts(project, params, sets=("golden",))
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from prodbench.validate.stage import SchemaChecker
+from prodbench.validate.schema import SchemaChecker
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "prompt.schema.json").read_text(encoding="utf-8"))
 BASE = {
     "id": "fact-001",
     "messages": [{"role": "user", "content": "What does Pro cost?"}, {"role": "assistant", "content": None}],
@@ -70,8 +69,9 @@ INVALID = {
 
 
 @pytest.fixture(scope="module")
-def checker() -> SchemaChecker:
-    return SchemaChecker(SCHEMA)
+def checker(repo_root: Path) -> SchemaChecker:
+    schema = json.loads((repo_root / "schemas" / "prompt.schema.json").read_text(encoding="utf-8"))
+    return SchemaChecker(schema)
 
 
 @pytest.mark.parametrize("name", sorted(VALID))

@@ -69,7 +69,7 @@ def command(
       prodbench validate --format json --output reports/validation.json
     """
     from prodbench.core.fsutil import atomic_write_bytes
-    from prodbench.validate.stage import render_json, render_text, validate_paths
+    from prodbench.validate import render_json, render_text, validate_paths
 
     project, params = load_context()
     report = validate_paths(project, params, paths, use_cache=not no_cache, jobs=jobs)

@@ -202,7 +202,7 @@ def render_rich(table: dict[str, Any], sets: Iterable[str] = SETS) -> list[Any]:
     """Build rich renderables (one table per set) for the terminal."""
     from rich.table import Table
 
-    renderables = []
+    renderables: list[Any] = []
     difficulties = table["difficulties"]
     for name in sets:
         data = table["sets"][name]

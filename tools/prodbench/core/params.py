@@ -12,14 +12,18 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.fsutil import atomic_write_text
 from prodbench.core.project import Project
 
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
-def _yaml():
+
+def _yaml() -> YAML:
+    """A round-trip YAML reader/writer configured for params.yaml's layout."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -56,19 +60,25 @@ def _to_plain(node: Any) -> Any:
 
 
 def _line_of(tree: Any, path: list[Any]) -> int:
-    """Best-effort 1-based YAML line number for a JSON path into a ruamel tree."""
+    """Best-effort 1-based YAML line number for a JSON path into a ruamel tree.
+
+    Only ruamel's round-trip nodes know their lines; the walk stops at the first key
+    that is missing or whose node is plain Python data.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # already loaded with the tree
+
     node, line = tree, 1
     for key in path:
         try:
-            if isinstance(node, dict) and key in node:
+            if isinstance(node, CommentedMap) and key in node:
                 line = node.lc.key(key)[0] + 1
                 node = node[key]
-            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
                 line = node.lc.item(key)[0] + 1
                 node = node[key]
             else:
                 break
-        except (AttributeError, KeyError, TypeError):
+        except (KeyError, TypeError):  # no line information recorded for this key
             break
     return line
 

@@ -7,7 +7,7 @@ the golden files with the lock and fails on any edit, removal or addition, telli
 user to run ``prodbench golden bump --reason "..."`` when the change is deliberate. A
 bump increments the version and appends what changed (ids only) to the history.
 
-Importing this module registers :func:`rule_golden_lock` with ``prodbench.validate.stage``.
+Importing this module registers :func:`rule_golden_lock` with ``prodbench.validate.rules``.
 """
 
 from __future__ import annotations
@@ -215,10 +215,9 @@ def rule_golden_lock(run: Any) -> list[Problem]:
 
 
 def _register() -> None:
-    from prodbench.validate import stage as validate
+    from prodbench.validate.rules import register_project_rule
 
-    if rule_golden_lock not in validate.EXTRA_PROJECT_RULES:
-        validate.EXTRA_PROJECT_RULES.append(rule_golden_lock)
+    register_project_rule(rule_golden_lock)
 
 
 def lock_path(project: Project) -> Path:

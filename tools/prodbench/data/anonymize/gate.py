@@ -16,7 +16,7 @@ type, never the value.
   specimen IBANs, placeholder names (Jane Doe, Max Mustermann, ...), keys containing
   EXAMPLE/DUMMY/FAKE.
 
-Importing this module registers :func:`rule_pii` with ``prodbench.validate.stage``.
+Importing this module registers :func:`rule_pii` with ``prodbench.validate.rules``.
 """
 
 from __future__ import annotations
@@ -174,10 +174,9 @@ def rule_pii(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
 
 
 def _register() -> None:
-    from prodbench.validate import stage as validate
+    from prodbench.validate.rules import register_record_rule
 
-    if rule_pii not in validate.EXTRA_RECORD_RULES:
-        validate.EXTRA_RECORD_RULES.append(rule_pii)
+    register_record_rule(rule_pii)
 
 
 _register()
