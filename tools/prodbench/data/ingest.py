@@ -87,6 +87,23 @@ class IngestReport:
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
         }
 
+    def merge(self, other: IngestReport) -> IngestReport:
+        """Add ``other`` (another source's run) into this report and return it (``llm_tagger`` is kept)."""
+        self.files += other.files
+        self.read += other.read
+        self.added += other.added
+        self.malformed += other.malformed
+        self.malformed_lines += other.malformed_lines
+        self.dropped += other.dropped
+        self.dropped_counts.update(other.dropped_counts)
+        self.task_types.update(other.task_types)
+        self.difficulties.update(other.difficulties)
+        self.needs_review += other.needs_review
+        self.anonymized.update(other.anonymized)
+        self.formats.update(other.formats)
+        self.outputs += other.outputs
+        return self
+
     def summary(self) -> str:
         """One line for the terminal: read, added, dropped by reason, malformed, marked for review."""
         dropped = sum(self.dropped_counts.values())
