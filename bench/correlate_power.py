@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from prodbench.production.correlate import Settings, analyse, verdict
+from prodbench.production.correlate import CorrelateSettings, analyse, verdict
 from prodbench.production.correlation_stats import correlate_pairs
 from prodbench.production.inputs import Joined, Launch, MetricDecl
 from prodbench.production.plots import write_plots
@@ -82,7 +82,7 @@ def timing(rng: np.random.Generator, sizes: list[int]) -> None:
     for launches in sizes:
         joined, decls, params = synthetic_joined(rng, launches)
         wall, cpu = time.perf_counter(), time.process_time()
-        doc = analyse(joined, decls, params, Settings())
+        doc = analyse(joined, decls, params, CorrelateSettings())
         analysed = (time.perf_counter() - wall, time.process_time() - cpu)
         doc["inputs"] = {}
         with tempfile.TemporaryDirectory() as tmp:

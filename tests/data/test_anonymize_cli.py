@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
-from _data_helpers import invoke
 from prodbench.core.errors import UserError
 from prodbench.data.anonymize import detect
 
 
-def test_text_jsonl_and_detect_only(project_dir: Path) -> None:
+def test_text_jsonl_and_detect_only(project_dir: Path, invoke: Callable[..., Result]) -> None:
     result = invoke("anonymize", "--text", "I'm Jane Roe, mail jane.roe@corp.io or support@ledgerly.example")
     assert result.exit_code == 0
     assert result.output == "I'm <PERSON_1>, mail <EMAIL_1> or support@ledgerly.example"  # allowlisted

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, copy_repo
-
 pytestmark = pytest.mark.e2e
 
 PERSONAL = [
@@ -62,11 +60,11 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(shutil.which("dvc") is None or shutil.which("prodbench") is None, reason="needs dvc and prodbench")
-def test_raw_log_to_pool_without_personal_data_in_git(tmp_path: Path) -> None:
-    root = copy_repo(tmp_path / "repo")
+def test_raw_log_to_pool_without_personal_data_in_git(project_dir: Path, repo_root: Path) -> None:
+    root = project_dir
     for rel in (".gitignore", "data/raw/README.md", "data/dvc.yaml"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / rel, root / rel)
+        shutil.copy2(repo_root / rel, root / rel)
     run("git", "init", "-q", cwd=root)
     run("dvc", "init", "-q", cwd=root)
     run("git", "add", "-A", cwd=root)

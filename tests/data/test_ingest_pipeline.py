@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
+from click.testing import Result
 
-from _data_helpers import clear_prompts, invoke, read_jsonl, record, write_jsonl
 from llm_server import LLMServer
 from prodbench.core.params import edit_params, load_params
 from prodbench.core.project import Project
@@ -21,16 +22,17 @@ BASE = "How do I move all my open invoices from the Starter plan to the Business
 
 
 @pytest.fixture
-def project(project_dir: Path) -> Path:
-    clear_prompts(project_dir)
-    return project_dir
+def project(empty_project: Path) -> Path:
+    return empty_project
 
 
 def lines(*rows: object) -> str:
     return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
 
 
-def test_openai_log_with_duplicates_and_malformed_lines(project: Path, tmp_path: Path) -> None:
+def test_openai_log_with_duplicates_and_malformed_lines(project: Path, tmp_path: Path,
+                                                        read_jsonl: Callable[..., list],
+                                                        invoke: Callable[..., Result]) -> None:
     log = tmp_path / "support.jsonl"
     log.write_text(lines(
         {"id": "a1", "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": BASE + "?"}]},
@@ -63,8 +65,11 @@ def test_openai_log_with_duplicates_and_malformed_lines(project: Path, tmp_path:
     assert invoke("validate").exit_code == 0
 
 
-def test_dedupe_against_everything_in_the_repo(project: Path, tmp_path: Path) -> None:
-    write_jsonl(project / "prompts" / "golden" / "g.jsonl", [record("g-1", BASE + "?")])
+def test_dedupe_against_everything_in_the_repo(project: Path, tmp_path: Path,
+                                               make_record: Callable[..., dict],
+                                               write_jsonl: Callable[..., Path],
+                                               read_jsonl: Callable[..., list], invoke: Callable[..., Result]) -> None:
+    write_jsonl(project / "prompts" / "golden" / "g.jsonl", [make_record("g-1", BASE + "?")])
     assert invoke("golden", "freeze").exit_code == 0
     log = tmp_path / "log.csv"
     log.write_text(f'question,ticket\n"{BASE}!",t-1\n"Draft a short, friendly email announcing dark mode.",t-2\n'
@@ -83,7 +88,9 @@ def test_dedupe_against_everything_in_the_repo(project: Path, tmp_path: Path) ->
     assert len(read_jsonl(project / "prompts" / "pool" / "pilot.jsonl")) == 1
 
 
-def test_conversation_export_and_low_confidence_marked_for_review(project: Path, tmp_path: Path) -> None:
+def test_conversation_export_and_low_confidence_marked_for_review(project: Path, tmp_path: Path,
+                                                                  read_jsonl: Callable[..., list],
+                                                                  invoke: Callable[..., Result]) -> None:
     log = tmp_path / "conv.jsonl"
     log.write_text(lines(
         {"conversation_id": "c-1", "turns": [{"speaker": "customer", "text": "hello there"}]},
@@ -122,7 +129,8 @@ def test_streaming_memory_does_not_grow_with_the_log(project: Path, tmp_path: Pa
     assert peak_big < peak_small * 1.5 + 200_000, (peak_small, peak_big)  # 4x the log, ~same memory
 
 
-def test_llm_tagger_through_litellm_is_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_llm_tagger_through_litellm_is_cached(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                              read_jsonl: Callable[..., list], invoke: Callable[..., Result]) -> None:
     answer = {"task_type": "safety", "difficulty": "hard", "confidence": 0.9}
     with LLMServer(responder=lambda body: json.dumps(answer)) as server:
         monkeypatch.setenv("FAKE_KEY", "test")
@@ -156,7 +164,9 @@ def test_llm_tagger_through_litellm_is_cached(project: Path, monkeypatch: pytest
         assert row["task_type"] == "reasoning" and row["origin"]["tagger"]["method"] == "llm:fake"
 
 
-def test_raw_dir_without_logs_is_fine_and_pilot_folder_sets_source(project: Path) -> None:
+def test_raw_dir_without_logs_is_fine_and_pilot_folder_sets_source(project: Path,
+                                                                   read_jsonl: Callable[..., list],
+                                                                   invoke: Callable[..., Result]) -> None:
     raw = project / "data" / "raw"
     raw.mkdir(parents=True)
     (raw / "README.md").write_text("logs go here\n")

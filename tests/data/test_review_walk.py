@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from _data_helpers import clear_prompts, invoke, read_jsonl, record, write_jsonl
+from click.testing import Result
 
 
 @pytest.fixture
-def pool(project_dir: Path) -> Path:
-    clear_prompts(project_dir)
-    path = project_dir / "prompts" / "pool" / "production.jsonl"
-    rows = [record(f"p-{i}", f"How do I do thing {i} in Ledgerly?", source="production",
-                   review={"status": "pending", "needs_attention": ["task_type"]}) for i in range(4)]
-    rows.insert(1, record("done", "Already approved?", review={"status": "approved", "reviewer": "x",
-                                                                "date": "2026-01-01"}))
+def pool(empty_project: Path, make_record: Callable[..., dict], write_jsonl: Callable[..., Path]) -> Path:
+    path = empty_project / "prompts" / "pool" / "production.jsonl"
+    rows = [make_record(f"p-{i}", f"How do I do thing {i} in Ledgerly?", source="production",
+                        review={"status": "pending", "needs_attention": ["task_type"]}) for i in range(4)]
+    rows.insert(1, make_record("done", "Already approved?", review={"status": "approved", "reviewer": "x",
+                                                                     "date": "2026-01-01"}))
     return write_jsonl(path, rows)
 
 
-def test_accept_reject_edit_skip_quit(pool: Path) -> None:
+def test_accept_reject_edit_skip_quit(pool: Path, read_jsonl: Callable[..., list],
+                                      invoke: Callable[..., Result]) -> None:
     # p-0: accept; p-1: edit task type -> reasoning, edit difficulty -> hard, accept; p-2: reject; p-3: quit
     keys = "a\nt\nreasoning\nd\nhard\na\nr\nq\n"
     result = invoke("review", "--reviewer", "Dana", input=keys)
@@ -37,7 +37,8 @@ def test_accept_reject_edit_skip_quit(pool: Path) -> None:
     assert invoke("validate").exit_code == 0
 
 
-def test_each_decision_is_saved_before_the_next_prompt(pool: Path) -> None:
+def test_each_decision_is_saved_before_the_next_prompt(pool: Path, read_jsonl: Callable[..., list],
+                                                       invoke: Callable[..., Result]) -> None:
     # Input ends after the first decision: click aborts at the next prompt, the first is saved.
     result = invoke("review", "--reviewer", "Dana", input="a\n")
     assert result.exit_code != 0
@@ -46,7 +47,8 @@ def test_each_decision_is_saved_before_the_next_prompt(pool: Path) -> None:
     assert rows["p-1"]["review"]["status"] == "pending"
 
 
-def test_invalid_choice_is_asked_again_and_skip_keeps_pending(pool: Path) -> None:
+def test_invalid_choice_is_asked_again_and_skip_keeps_pending(pool: Path, read_jsonl: Callable[..., list],
+                                                              invoke: Callable[..., Result]) -> None:
     result = invoke("review", "--reviewer", "Dana", "--limit", "1", input="x\ns\n")
     assert result.exit_code == 0
     assert "skipped 1" in result.output

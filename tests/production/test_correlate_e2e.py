@@ -9,43 +9,38 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from scipy import stats as sps
 
-from _correlate_helpers import (
-    INCIDENTS,
-    OPEN_WRITING,
-    REASONING,
-    SAFETY,
-    SATISFACTION,
-    VERSIONS,
-    model_scores,
-    set_production_params,
-    synthetic_production_rows,
-    write_production_csv,
-    write_scores,
-)
 from prodbench.cli import cli
 from prodbench.core.params import load_params
 from prodbench.core.project import find_project
 from prodbench.production.launch import golden_lock_version
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
+@pytest.fixture
+def record_launches(world: Any, model_scores: Callable[..., dict], write_scores: Callable[..., Path]
+                    ) -> Callable[..., None]:
+    """``record_launches(root, count=9, minimal=False)``: ``launch record`` the first ``count`` launches."""
 
-def _record_launches(root: Path, count: int = len(VERSIONS), minimal: bool = False) -> None:
-    for i, version in enumerate(VERSIONS[:count]):
-        scores = model_scores(REASONING[i], SAFETY[i], OPEN_WRITING[i])
-        if minimal:  # two slices only (overall, reasoning): fewer plots, faster
-            scores.update(golden=None, by_difficulty={}, by_task_type={"reasoning": scores["by_task_type"]["reasoning"]})
-        write_scores(root, {"support-bot": scores})
-        result = CliRunner().invoke(
-            cli, ["launch", "record", "--model", "support-bot", "--version", version, "--date", f"2026-{i + 1:02d}-01"]
-        )
-        assert result.exit_code == 0, result.output
+    def record(root: Path, count: int = len(world.versions), minimal: bool = False) -> None:
+        for i, version in enumerate(world.versions[:count]):
+            scores = model_scores(world.reasoning[i], world.safety[i], world.open_writing[i])
+            if minimal:  # two slices only (overall, reasoning): fewer plots, faster
+                scores.update(golden=None, by_difficulty={},
+                              by_task_type={"reasoning": scores["by_task_type"]["reasoning"]})
+            write_scores(root, {"support-bot": scores})
+            result = CliRunner().invoke(
+                cli, ["launch", "record", "--model", "support-bot", "--version", version, "--date", f"2026-{i + 1:02d}-01"]
+            )
+            assert result.exit_code == 0, result.output
+
+    return record
 
 
 def _correlate(*extra: str) -> tuple[str, dict]:
@@ -54,10 +49,13 @@ def _correlate(*extra: str) -> tuple[str, dict]:
     return result.output, json.loads(Path("metrics/correlation.json").read_text(encoding="utf-8"))
 
 
-def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path) -> None:
+def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path, world: Any,
+                                                             record_launches: Callable[..., None],
+                                                             set_production_params: Callable[..., None],
+                                                             write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
-    _record_launches(project_dir)
-    write_production_csv(project_dir, synthetic_production_rows(windows=2))
+    record_launches(project_dir)
+    write_production_csv(project_dir, world.production_rows(windows=2))
     output, doc = _correlate()
 
     report = (project_dir / "reports" / "correlation.md").read_text(encoding="utf-8")
@@ -75,13 +73,13 @@ def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path) 
     assert doc["non_predictive_slices"] == ["open_writing"]
     # Windows averaged back to the target values: statistics equal scipy on the designed data.
     assert results["reasoning"]["satisfaction"]["spearman"]["value"] == pytest.approx(
-        sps.spearmanr(REASONING, SATISFACTION).statistic, abs=1e-12)
+        sps.spearmanr(world.reasoning, world.satisfaction).statistic, abs=1e-12)
     assert results["open_writing"]["satisfaction"]["kendall"]["value"] == pytest.approx(
-        sps.kendalltau(OPEN_WRITING, SATISFACTION).statistic, abs=1e-12)
+        sps.kendalltau(world.open_writing, world.satisfaction).statistic, abs=1e-12)
     # incidents is lower-is-better: sign flipped, so fewer incidents with higher safety is positive.
-    flipped = [-v for v in INCIDENTS]
+    flipped = [-v for v in world.incidents]
     assert results["safety"]["incidents"]["pearson"]["value"] == pytest.approx(
-        sps.pearsonr(SAFETY, flipped).statistic, abs=1e-12)
+        sps.pearsonr(world.safety, flipped).statistic, abs=1e-12)
     assert results["safety"]["incidents"]["spearman"]["value"] > 0.9
     assert results["reasoning"]["satisfaction"]["n"] == 9
     assert doc["inputs"]["windows_averaged"] == 9
@@ -97,13 +95,15 @@ def test_report_says_which_slice_predicts_and_which_does_not(project_dir: Path) 
     # Launch table: one row per joined launch with the window-averaged production values.
     lock = golden_lock_version(project_dir / "prompts" / "golden.lock") or "–"
     rotation = (load_params(find_project()).get("rotation") or {}).get("current") or "–"
-    assert f"| v9 | 2026-09-01 | {lock} | {rotation} | {(REASONING[8] + SAFETY[8] + OPEN_WRITING[8]) / 3:.3f} | {SATISFACTION[8]:.4g} |" in report
+    assert f"| v9 | 2026-09-01 | {lock} | {rotation} | {(world.reasoning[8] + world.safety[8] + world.open_writing[8]) / 3:.3f} | {world.satisfaction[8]:.4g} |" in report
 
 
-def test_reruns_are_identical(project_dir: Path) -> None:
+def test_reruns_are_identical(project_dir: Path, world: Any, record_launches: Callable[..., None],
+                              set_production_params: Callable[..., None],
+                              write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
-    _record_launches(project_dir, 6)
-    write_production_csv(project_dir, synthetic_production_rows(windows=1)[:6])
+    record_launches(project_dir, 6)
+    write_production_csv(project_dir, world.production_rows(windows=1)[:6])
     _output, doc = _correlate("--no-plots")
     assert any("only 6 launches" in w and "treat verdicts as tentative" in w for w in doc["warnings"])
     first = (project_dir / "metrics" / "correlation.json").read_bytes()
@@ -111,10 +111,13 @@ def test_reruns_are_identical(project_dir: Path) -> None:
     assert (project_dir / "metrics" / "correlation.json").read_bytes() == first
 
 
-def test_few_launches_warn_that_nothing_can_be_concluded(project_dir: Path) -> None:
+def test_few_launches_warn_that_nothing_can_be_concluded(project_dir: Path, world: Any,
+                                                         record_launches: Callable[..., None],
+                                                         set_production_params: Callable[..., None],
+                                                         write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
-    _record_launches(project_dir, 4)
-    write_production_csv(project_dir, synthetic_production_rows(windows=1))
+    record_launches(project_dir, 4)
+    write_production_csv(project_dir, world.production_rows(windows=1))
     output, doc = _correlate("--no-plots")
     assert "only 4 launch(es) have both benchmark scores and production metrics" in output
     assert {c["verdict"] for cells in doc["results"].values() for c in cells.values()} == {"insufficient"}
@@ -122,13 +125,16 @@ def test_few_launches_warn_that_nothing_can_be_concluded(project_dir: Path) -> N
     assert any("production rows without a recorded launch (left out): v5, v6, v7, v8, v9" in w for w in doc["warnings"])
 
 
-def test_segment_rows_are_compared_with_their_task_type(project_dir: Path) -> None:
+def test_segment_rows_are_compared_with_their_task_type(project_dir: Path, world: Any,
+                                                        record_launches: Callable[..., None],
+                                                        set_production_params: Callable[..., None],
+                                                        write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
-    _record_launches(project_dir)
-    rows = synthetic_production_rows(windows=1)
+    record_launches(project_dir)
+    rows = world.production_rows(windows=1)
     # open_writing traffic satisfaction follows the open_writing score exactly.
     rows += [{"version": v, "segment": "open_writing", "satisfaction": round(0.5 + s / 2, 4), "incidents": ""}
-             for v, s in zip(VERSIONS, OPEN_WRITING, strict=True)]
+             for v, s in zip(world.versions, world.open_writing, strict=True)]
     write_production_csv(project_dir, rows)
     _output, doc = _correlate("--no-plots")
     cell = doc["results"]["open_writing"]["satisfaction"]
@@ -140,10 +146,13 @@ def test_segment_rows_are_compared_with_their_task_type(project_dir: Path) -> No
     assert doc["results"]["reasoning"]["satisfaction"]["scope"] == "all traffic"
 
 
-def test_missing_values_drop_only_their_pair(project_dir: Path) -> None:
+def test_missing_values_drop_only_their_pair(project_dir: Path, world: Any,
+                                             record_launches: Callable[..., None],
+                                             set_production_params: Callable[..., None],
+                                             write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
-    _record_launches(project_dir)
-    rows = synthetic_production_rows(windows=1)
+    record_launches(project_dir)
+    rows = world.production_rows(windows=1)
     rows[2]["satisfaction"] = ""
     rows[5]["incidents"] = "NA"
     write_production_csv(project_dir, rows)
@@ -152,23 +161,27 @@ def test_missing_values_drop_only_their_pair(project_dir: Path) -> None:
     assert doc["results"]["reasoning"]["satisfaction"]["n"] == 8
     assert doc["results"]["reasoning"]["incidents"]["n"] == 8
     assert doc["results"]["reasoning"]["satisfaction"]["spearman"]["value"] == pytest.approx(
-        sps.spearmanr([REASONING[i] for i in keep], [SATISFACTION[i] for i in keep]).statistic, abs=1e-12)
+        sps.spearmanr([world.reasoning[i] for i in keep], [world.satisfaction[i] for i in keep]).statistic, abs=1e-12)
 
 
 @pytest.mark.e2e
-def test_optional_dvc_stage_runs_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_optional_dvc_stage_runs_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: Any,
+                                                 record_launches: Callable[..., None],
+                                                 set_production_params: Callable[..., None],
+                                                 write_production_csv: Callable[..., Path],
+                                                 pytestconfig: pytest.Config) -> None:
     if shutil.which("dvc") is None or shutil.which("git") is None:
         pytest.skip("needs git and dvc")
     root = tmp_path / "repo"
     for name in ("params.yaml", "dvc.yaml", "schemas", ".dvcignore"):
-        source = REPO_ROOT / name
+        source = pytestconfig.rootpath / name
         if source.is_dir():
             shutil.copytree(source, root / name)
         elif source.is_file():
             root.mkdir(exist_ok=True)
             shutil.copy2(source, root / name)
     (root / "data" / "production").mkdir(parents=True)
-    shutil.copy2(REPO_ROOT / "data" / "production" / "dvc.yaml", root / "data" / "production" / "dvc.yaml")
+    shutil.copy2(pytestconfig.rootpath / "data" / "production" / "dvc.yaml", root / "data" / "production" / "dvc.yaml")
     monkeypatch.chdir(root)
     subprocess.run(["git", "init", "-q"], check=True)
     subprocess.run(["dvc", "init", "-q"], check=True)
@@ -176,8 +189,8 @@ def test_optional_dvc_stage_runs_only_when_asked(tmp_path: Path, monkeypatch: py
     dag = subprocess.run(["dvc", "dag"], capture_output=True, text=True)
     assert dag.returncode == 0, dag.stderr
     set_production_params(root)
-    _record_launches(root, 6, minimal=True)
-    write_production_csv(root, synthetic_production_rows(windows=1)[:6])
+    record_launches(root, 6, minimal=True)
+    write_production_csv(root, world.production_rows(windows=1)[:6])
     run = subprocess.run(["dvc", "repro", "data/production/dvc.yaml"], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "reasoning scores track satisfaction" in (root / "reports" / "correlation.md").read_text()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
-from _correlate_helpers import model_scores, set_production_params, write_production_csv, write_scores
 from prodbench.cli import cli
 from prodbench.core.errors import UserError
 from prodbench.production.inputs import MetricDecl, join, metric_decls, read_production
@@ -97,14 +97,21 @@ def test_metric_declarations_are_checked() -> None:
     assert metric_decls({"metrics": {"x": {"direction": "lower_is_better"}}}, "p")[0].sign == -1
 
 
-def _cli_project(project_dir: Path) -> None:
-    write_scores(project_dir, {"bot": model_scores(0.5, 0.7, 0.4)})
-    assert CliRunner().invoke(cli, ["launch", "record", "--model", "bot", "--version", "v1"]).exit_code == 0
+@pytest.fixture
+def record_one_launch(model_scores: Callable[..., dict], write_scores: Callable[..., Path]) -> Callable[[Path], None]:
+    """``record_one_launch(root)``: scores for model ``bot``, then ``launch record`` of version v1."""
+
+    def record(root: Path) -> None:
+        write_scores(root, {"bot": model_scores(0.5, 0.7, 0.4)})
+        assert CliRunner().invoke(cli, ["launch", "record", "--model", "bot", "--version", "v1"]).exit_code == 0
+
+    return record
 
 
-def test_cli_missing_production_file(project_dir: Path) -> None:
+def test_cli_missing_production_file(project_dir: Path, set_production_params: Callable[..., None],
+                                     record_one_launch: Callable[[Path], None]) -> None:
     set_production_params(project_dir)
-    _cli_project(project_dir)
+    record_one_launch(project_dir)
     result = CliRunner().invoke(cli, ["correlate"])
     assert result.exit_code == 1
     assert "data/production/metrics.csv: production metrics file not found" in result.output
@@ -113,8 +120,9 @@ def test_cli_missing_production_file(project_dir: Path) -> None:
     assert quiet.exit_code == 0 and "nothing to correlate" in quiet.output
 
 
-def test_cli_bad_direction_is_located_in_params(project_dir: Path) -> None:
-    _cli_project(project_dir)
+def test_cli_bad_direction_is_located_in_params(project_dir: Path, set_production_params: Callable[..., None],
+                                                record_one_launch: Callable[[Path], None]) -> None:
+    record_one_launch(project_dir)
     set_production_params(project_dir, {"satisfaction": {"direction": "up", "kind": "rate"}})
     result = CliRunner().invoke(cli, ["correlate"])
     assert result.exit_code == 1
@@ -123,9 +131,12 @@ def test_cli_bad_direction_is_located_in_params(project_dir: Path) -> None:
     assert f"params.yaml:{line}: production.metrics.satisfaction.direction" in result.output
 
 
-def test_cli_declared_metric_missing_from_file_points_at_params_line(project_dir: Path) -> None:
+def test_cli_declared_metric_missing_from_file_points_at_params_line(project_dir: Path,
+                                                                     set_production_params: Callable[..., None],
+                                                                     write_production_csv: Callable[..., Path],
+                                                                     record_one_launch: Callable[[Path], None]) -> None:
     set_production_params(project_dir)
-    _cli_project(project_dir)
+    record_one_launch(project_dir)
     write_production_csv(project_dir, [{"version": "v1", "satisfaction": 0.5}])
     result = CliRunner().invoke(cli, ["correlate", "--no-plots"])
     assert result.exit_code == 1
@@ -134,7 +145,8 @@ def test_cli_declared_metric_missing_from_file_points_at_params_line(project_dir
     assert f"params.yaml:{line}: production.metrics.incidents: declared metric has no column" in result.output
 
 
-def test_cli_no_launches_recorded(project_dir: Path) -> None:
+def test_cli_no_launches_recorded(project_dir: Path, set_production_params: Callable[..., None],
+                                  write_production_csv: Callable[..., Path]) -> None:
     set_production_params(project_dir)
     write_production_csv(project_dir, [{"version": "v1", "satisfaction": 0.5, "incidents": 2}])
     result = CliRunner().invoke(cli, ["correlate", "--no-plots"])
@@ -142,8 +154,10 @@ def test_cli_no_launches_recorded(project_dir: Path) -> None:
     assert "no launches recorded yet" in result.output
 
 
-def test_cli_no_version_matches(project_dir: Path) -> None:
-    _cli_project(project_dir)
+def test_cli_no_version_matches(project_dir: Path, set_production_params: Callable[..., None],
+                                write_production_csv: Callable[..., Path],
+                                record_one_launch: Callable[[Path], None]) -> None:
+    record_one_launch(project_dir)
     set_production_params(project_dir)
     write_production_csv(project_dir, [{"version": "V1", "satisfaction": 0.5, "incidents": 2}])
     result = CliRunner().invoke(cli, ["correlate", "--no-plots"])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
-from _correlate_helpers import model_scores, write_scores
 from prodbench.cli import cli
 from prodbench.core.params import load_params
 from prodbench.core.project import find_project
@@ -24,7 +24,8 @@ def _history(root: Path) -> list[dict]:
     return [orjson.loads(line) for line in (root / "metrics" / "history.jsonl").read_bytes().splitlines() if line]
 
 
-def test_record_appends_scores_and_benchmark_version(project_dir: Path) -> None:
+def test_record_appends_scores_and_benchmark_version(project_dir: Path, model_scores: Callable[..., dict],
+                                                     write_scores: Callable[..., Path]) -> None:
     (project_dir / "prompts" / "golden.lock").write_text(json.dumps({"version": 3, "hashes": {}}), encoding="utf-8")
     write_scores(project_dir, {"bot": model_scores(0.5, 0.7, 0.4), "other": model_scores(0.2, 0.2, 0.2)})
     result = _invoke("launch", "record", "--model", "bot", "--version", "2026.03", "--date", "2026-03-02")
@@ -48,7 +49,9 @@ def test_record_appends_scores_and_benchmark_version(project_dir: Path) -> None:
     assert list(json.loads(line)) == sorted(json.loads(line))
 
 
-def test_rerecording_the_same_version_replaces_it_with_a_note(project_dir: Path) -> None:
+def test_rerecording_the_same_version_replaces_it_with_a_note(project_dir: Path,
+                                                              model_scores: Callable[..., dict],
+                                                              write_scores: Callable[..., Path]) -> None:
     write_scores(project_dir, {"bot": model_scores(0.5, 0.7, 0.4)})
     for version in ("v1", "v2"):
         assert _invoke("launch", "record", "--model", "bot", "--version", version, "--date", "2026-01-01").exit_code == 0
@@ -79,7 +82,9 @@ def test_upsert_keeps_other_models_with_the_same_version() -> None:
         (["--model", "bot", "--version", "  "], "--version must not be empty"),
     ],
 )
-def test_bad_record_arguments_are_clear_errors(project_dir: Path, args: list[str], expected: str) -> None:
+def test_bad_record_arguments_are_clear_errors(project_dir: Path, args: list[str], expected: str,
+                                               model_scores: Callable[..., dict],
+                                               write_scores: Callable[..., Path]) -> None:
     write_scores(project_dir, {"bot": model_scores(0.5, 0.7, 0.4)})
     result = CliRunner().invoke(cli, ["launch", "record", *args])
     assert result.exit_code != 0
@@ -94,7 +99,8 @@ def test_missing_scores_file_says_what_to_run(project_dir: Path) -> None:
     assert "metrics/scores.json: file not found: run `dvc repro`" in result.output
 
 
-def test_corrupt_history_line_is_located(project_dir: Path) -> None:
+def test_corrupt_history_line_is_located(project_dir: Path, model_scores: Callable[..., dict],
+                                         write_scores: Callable[..., Path]) -> None:
     write_scores(project_dir, {"bot": model_scores(0.5, 0.7, 0.4)})
     (project_dir / "metrics" / "history.jsonl").write_text('{"model": "bot", "version": "v0", "scores": {}}\n{oops\n')
     result = CliRunner().invoke(cli, ["launch", "record", "--model", "bot", "--version", "v1"])

@@ -59,6 +59,6 @@ def command(
     for metric, finding in zip(doc["metrics"], doc["findings"], strict=False):
         click.echo(f"{metric}: {finding}")
     written = [project.rel(outputs.report), project.rel(outputs.json)]
-    if doc["plots"]:
+    if doc["plots"] and outputs.plots_dir is not None:
         written.append(f"{len(doc['plots'])} plot(s) in {project.rel(outputs.plots_dir)}")
     click.echo("wrote " + ", ".join(written))

@@ -74,7 +74,7 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
             click.echo(f"{bad['file']}:{bad['line']}: {bad['reason']}", err=True)
         if result.malformed > 20:
             click.echo(f"... {result.malformed - 20} more malformed line(s), see {report}", err=True)
-        combined = result if combined is None else _merge(combined, result)
+        combined = result if combined is None else combined.merge(result)
     if combined is None:
         from prodbench.data.ingest import IngestReport
 
@@ -82,19 +82,3 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
         click.echo("no logs to ingest", err=True)
     write_report(report or project.root / "reports" / "ingest.json", combined)
 
-
-def _merge(a, b):  # noqa: ANN001, ANN202 - small local helper
-    a.files += b.files
-    a.read += b.read
-    a.added += b.added
-    a.malformed += b.malformed
-    a.malformed_lines += b.malformed_lines
-    a.dropped += b.dropped
-    a.dropped_counts.update(b.dropped_counts)
-    a.task_types.update(b.task_types)
-    a.difficulties.update(b.difficulties)
-    a.needs_review += b.needs_review
-    a.anonymized.update(b.anonymized)
-    a.formats.update(b.formats)
-    a.outputs += b.outputs
-    return a

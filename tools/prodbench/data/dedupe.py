@@ -86,7 +86,7 @@ class DedupeIndex:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sigs: dict[str, Any] = {}
         self._sets: dict[str, str] = {}
-        self._permutations = None
+        self._permutations: tuple[Any, Any] | None = None
 
     def __len__(self) -> int:
         return len(self._exact)

@@ -3,32 +3,26 @@
 Pipeline per log entry (streamed: one line or CSV row at a time, so memory does not grow
 with the size of the log):
 
-1. read: ``openai`` (JSONL with ``messages``), ``jsonl`` (a prompt column), ``csv`` (a
-   prompt column), ``conversation`` (JSONL exports with ``turns``/``conversation``
-   lists of ``{speaker|role|author, text|content|message}``) or ``auto`` (sniffed per
-   line; ``.csv`` files are CSV). A malformed line is counted and reported with its
-   line number and never stops the file.
-2. shape: system messages are dropped, assistant replies become turns for the model
-   (``content: null``), so a multi-turn log is replayed turn by turn.
+1. read and 2. shape: :mod:`prodbench.data.logs` (formats, malformed lines, system
+   messages dropped, assistant replies become turns for the model).
 3. anonymize (:class:`prodbench.data.anonymize.Anonymizer`, consistent within the record),
    then normalise (NFC, control characters, whitespace).
 4. de-duplicate against every prompt in the repository and the earlier entries of
    the same run (exact + MinHash LSH near-duplicates).
 5. tag (heuristic, optionally LLM) and append to ``prompts/pool/`` with
    ``review.status: pending`` and an ``origin`` that keeps the log id, never raw text.
+
+The state one run shares across its entries (settings, anonymizer, de-duplication index,
+taxonomy, tagger, report, pool writer) is one :class:`IngestRun`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import os
-import re
 import tempfile
-import unicodedata
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,32 +35,26 @@ from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
+from prodbench.data.logs import (
+    FORMATS,
+    LogEntry,
+    Malformed,
+    entry_from_object,
+    iter_log,
+    normalize_content,
+    raw_logs,
+    shape_messages,
+)
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
 
-FORMATS = ("auto", "openai", "jsonl", "csv", "conversation")
+__all__ = [
+    "FORMATS", "SOURCES", "IngestReport", "IngestRun", "IngestSettings", "LogEntry", "Malformed", "PoolWriter",
+    "entry_from_object", "ingest_files", "iter_log", "make_id", "normalize_content", "raw_logs",
+    "repo_index", "safe_log_id", "shape_messages", "write_report",
+]
+
 SOURCES = ("production", "pilot")
-ID_KEYS = ("id", "log_id", "request_id", "conversation_id", "session_id", "uuid")
-TURN_LIST_KEYS = ("turns", "conversation", "messages", "dialog", "dialogue", "transcript")
-ROLE_KEYS = ("role", "speaker", "author", "from", "sender")
-TEXT_KEYS = ("content", "text", "message", "body", "value")
-USER_ROLES = {"user", "human", "customer", "client", "visitor", "end_user", "enduser"}
-ASSISTANT_ROLES = {"assistant", "agent", "bot", "ai", "model", "gpt", "support", "system_reply"}
 MAX_LISTED = 1000  # malformed lines / drops listed in the report (all are counted)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Malformed(Exception):
-    """A log entry that cannot be used (the message never contains log text)."""
-
-
-@dataclass
-class LogEntry:
-    """One usable log entry: its line, log id and OpenAI-style messages."""
-
-    line: int
-    log_id: str | None
-    messages: list[dict[str, Any]]
-    fmt: str
 
 
 @dataclass
@@ -89,6 +77,7 @@ class IngestReport:
     llm_tagger: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as written to ``reports/ingest.json``."""
         return {
             "files": self.files, "read": self.read, "added": self.added, "malformed": self.malformed,
             "malformed_lines": self.malformed_lines, "dropped_total": sum(self.dropped_counts.values()),
@@ -98,162 +87,32 @@ class IngestReport:
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
         }
 
+    def merge(self, other: IngestReport) -> IngestReport:
+        """Add ``other`` (another source's run) into this report and return it (``llm_tagger`` is kept)."""
+        self.files += other.files
+        self.read += other.read
+        self.added += other.added
+        self.malformed += other.malformed
+        self.malformed_lines += other.malformed_lines
+        self.dropped += other.dropped
+        self.dropped_counts.update(other.dropped_counts)
+        self.task_types.update(other.task_types)
+        self.difficulties.update(other.difficulties)
+        self.needs_review += other.needs_review
+        self.anonymized.update(other.anonymized)
+        self.formats.update(other.formats)
+        self.outputs += other.outputs
+        return self
+
     def summary(self) -> str:
+        """One line for the terminal: read, added, dropped by reason, malformed, marked for review."""
         dropped = sum(self.dropped_counts.values())
         return (f"read {self.read}, added {self.added}, dropped {dropped} "
                 f"({', '.join(f'{k} {v}' for k, v in sorted(self.dropped_counts.items())) or 'none'}), "
                 f"malformed {self.malformed}, {self.needs_review} marked for review")
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def _first(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        if key in obj and obj[key] is not None:
-            return obj[key]
-    return None
-
-
-def _log_id(obj: dict[str, Any], id_column: str) -> str | None:
-    value = obj.get(id_column) if id_column in obj else _first(obj, ID_KEYS)
-    return None if value is None else str(value)
-
-
-def _turns_to_messages(turns: Any) -> list[dict[str, Any]]:
-    if not isinstance(turns, list) or not turns:
-        raise Malformed("conversation has no turns")
-    messages = []
-    for index, turn in enumerate(turns):
-        if isinstance(turn, str):
-            messages.append({"role": "user" if index % 2 == 0 else "assistant", "content": turn})
-            continue
-        if not isinstance(turn, dict):
-            raise Malformed(f"turn {index} is not an object")
-        role = str(_first(turn, ROLE_KEYS) or "").strip().lower()
-        text = _first(turn, TEXT_KEYS)
-        if role in USER_ROLES:
-            role = "user"
-        elif role in ASSISTANT_ROLES:
-            role = "assistant"
-        elif role != "system":
-            raise Malformed(f"turn {index} has an unknown speaker role")
-        if text is not None and not isinstance(text, str):
-            raise Malformed(f"turn {index} text is not a string")
-        messages.append({"role": role, "content": text})
-    return messages
-
-
-def entry_from_object(obj: Any, fmt: str, line: int, prompt_column: str, id_column: str) -> LogEntry:
-    """Turn one parsed log object into a :class:`LogEntry` (raises :class:`Malformed`)."""
-    if not isinstance(obj, dict):
-        raise Malformed("not a JSON object")
-    if fmt == "auto":
-        if isinstance(obj.get("messages"), list):
-            fmt = "openai"
-        elif _first(obj, TURN_LIST_KEYS) is not None:
-            fmt = "conversation"
-        elif prompt_column in obj:
-            fmt = "jsonl"
-        else:
-            raise Malformed(f"cannot tell the format: no 'messages', turns list or '{prompt_column}' field")
-    if fmt == "openai":
-        messages = obj.get("messages")
-        if not isinstance(messages, list):
-            raise Malformed("no 'messages' list")
-        messages = _turns_to_messages(messages)
-    elif fmt == "conversation":
-        messages = _turns_to_messages(_first(obj, TURN_LIST_KEYS))
-    else:  # jsonl / csv
-        prompt = obj.get(prompt_column)
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise Malformed(f"missing or empty '{prompt_column}' field")
-        messages = [{"role": "user", "content": prompt}]
-    return LogEntry(line, _log_id(obj, id_column), messages, fmt)
-
-
-def iter_log(path: Path, fmt: str, prompt_column: str = "prompt", id_column: str = "id"
-             ) -> Iterator[LogEntry | tuple[int, str]]:
-    """Stream a log file: yields entries, or ``(line, reason)`` for malformed lines."""
-    if fmt not in FORMATS:
-        raise UserError(f"unknown log format {fmt!r}; use one of {', '.join(FORMATS)}", exit_code=2)
-    if fmt == "csv" or (fmt == "auto" and path.suffix.lower() in (".csv", ".tsv")):
-        yield from _iter_csv(path, prompt_column, id_column)
-        return
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                yield number, f"malformed JSON ({str(exc).split(':')[0]})"
-                continue
-            try:
-                yield entry_from_object(obj, fmt, number, prompt_column, id_column)
-            except Malformed as exc:
-                yield number, str(exc)
-
-
-def _iter_csv(path: Path, prompt_column: str, id_column: str) -> Iterator[LogEntry | tuple[int, str]]:
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        if reader.fieldnames is None or prompt_column not in reader.fieldnames:
-            raise UserError(f"{path}: CSV header has no '{prompt_column}' column (set ingest.prompt_column "
-                            "or --prompt-column)")
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield reader.line_num, f"malformed CSV ({exc.__class__.__name__})"
-                continue
-            line = reader.line_num
-            if None in row or any(v is None for v in row.values()):
-                yield line, "wrong number of columns"
-                continue
-            try:
-                yield entry_from_object(row, "csv", line, prompt_column, id_column)
-            except Malformed as exc:
-                yield line, str(exc)
-
-
-# --------------------------------------------------------------------------- shaping
-
-
-def normalize_content(text: str) -> str:
-    """NFC, no control characters, trimmed lines, at most one blank line in a row."""
-    text = CONTROL_RE.sub("", unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
-    lines = [line.rstrip() for line in text.strip().split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-
-
-def shape_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Benchmark messages: no system prompt, assistant replies become turns for the model.
-
-    Raises:
-        Malformed: No user message remains.
-    """
-    shaped: list[dict[str, Any]] = []
-    for message in messages:
-        role = message.get("role")
-        if role == "system":
-            continue
-        if role == "user":
-            content = message.get("content")
-            if not isinstance(content, str) or not content.strip():
-                continue
-            if shaped and shaped[-1]["role"] == "user":  # merge consecutive user messages
-                shaped[-1]["content"] += "\n" + content
-            else:
-                shaped.append({"role": "user", "content": content})
-        elif role == "assistant" and shaped and shaped[-1]["role"] == "user":
-            shaped.append({"role": "assistant", "content": None})
-    if not any(m["role"] == "user" for m in shaped):
-        raise Malformed("no user message")
-    return shaped
+# --------------------------------------------------------------------------- record ids
 
 
 def safe_log_id(log_id: str | None, line: int) -> str:
@@ -292,6 +151,7 @@ class IngestSettings:
 
     @classmethod
     def from_params(cls, params: dict[str, Any], **overrides: Any) -> IngestSettings:
+        """Settings from params.yaml; ``overrides`` (CLI options) win unless they are None."""
         ingest = params.get("ingest") or {}
         anon = params.get("anonymize") or {}
         values = {
@@ -318,10 +178,10 @@ def repo_index(project: Project, threshold: float) -> DedupeIndex:
     return index
 
 
-class _PoolWriter:
+class PoolWriter:
     """Collects new records in a temp file; :meth:`commit` appends them atomically."""
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
@@ -330,10 +190,12 @@ class _PoolWriter:
         self.count = 0
 
     def write(self, record: dict[str, Any]) -> None:
+        """Stage one record (one JSONL line)."""
         self.handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
         self.count += 1
 
     def commit(self) -> None:
+        """Append the staged records to the target in one atomic replace (nothing if none)."""
         self.handle.close()
         if not self.count:
             self.tmp.unlink()
@@ -358,8 +220,50 @@ class _PoolWriter:
                     leftover.unlink()
 
     def abort(self) -> None:
+        """Discard the staged records; the target is untouched."""
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class IngestRun:
+    """What one ingest run shares across its log entries.
+
+    Attributes:
+        settings: Resolved settings.
+        anonymizer: Anonymizer, reset for each record (placeholders are per record).
+        index: De-duplication index over the repository and the records added so far.
+        task_types: Taxonomy task types (for tagging).
+        difficulties: Taxonomy difficulties (for tagging).
+        report: The report being filled.
+        writer: Where new records go.
+        llm_tagger: Optional LLM tagger used instead of the heuristics.
+        raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
+    """
+
+    settings: IngestSettings
+    anonymizer: Anonymizer
+    index: DedupeIndex
+    task_types: list[str]
+    difficulties: list[str]
+    report: IngestReport
+    writer: PoolWriter
+    llm_tagger: LLMTagger | None = None
+    raw_seen: dict[bytes, str] = field(default_factory=dict)
+
+    def malformed(self, label: str, line: int, reason: str) -> None:
+        """Count a malformed entry (and list it, up to ``MAX_LISTED``)."""
+        self.report.malformed += 1
+        if len(self.report.malformed_lines) < MAX_LISTED:
+            self.report.malformed_lines.append({"file": label, "line": line, "reason": reason})
+
+    def drop(self, label: str, entry: LogEntry, log_id: str | None, reason: str, kind: str, **extra: Any) -> None:
+        """Count a dropped entry by ``kind`` (and list it with its reason, up to ``MAX_LISTED``)."""
+        self.report.dropped_counts[kind] += 1
+        if len(self.report.dropped) < MAX_LISTED:
+            log_id = log_id or safe_log_id(entry.log_id, entry.line)
+            self.report.dropped.append({"file": label, "line": entry.line, "log_id": log_id, "reason": reason,
+                                        **extra})
 
 
 def ingest_files(
@@ -394,8 +298,8 @@ def ingest_files(
     index = repo_index(project, settings.near_threshold)
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
-    writer = _PoolWriter(output)
-    raw_seen: dict[bytes, str] = {}
+    writer = PoolWriter(output)
+    run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger)
     try:
         for log in logs:
             label = project.rel(log)
@@ -403,12 +307,9 @@ def ingest_files(
             for item in iter_log(log, settings.fmt, settings.prompt_column, settings.id_column):
                 report.read += 1
                 if isinstance(item, tuple):
-                    report.malformed += 1
-                    if len(report.malformed_lines) < MAX_LISTED:
-                        report.malformed_lines.append({"file": label, "line": item[0], "reason": item[1]})
+                    run.malformed(label, *item)
                     continue
-                _ingest_entry(item, log.name, label, settings, anonymizer, index, task_types, difficulties,
-                              llm_tagger, report, writer, raw_seen)
+                _ingest_entry(run, item, log.name, label)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -419,31 +320,27 @@ def ingest_files(
     return report
 
 
-def _drop(report: IngestReport, label: str, entry: LogEntry, log_id: str | None, reason: str, kind: str,
-          **extra: Any) -> None:
-    report.dropped_counts[kind] += 1
-    if len(report.dropped) < MAX_LISTED:
-        log_id = log_id or safe_log_id(entry.log_id, entry.line)
-        report.dropped.append({"file": label, "line": entry.line, "log_id": log_id, "reason": reason, **extra})
+def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) -> None:
+    """Shape, anonymize, de-duplicate and tag one entry; write it or count why not.
 
-
-def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSettings, anonymizer: Anonymizer,
-                  index: DedupeIndex, task_types: list[str], difficulties: list[str],
-                  llm_tagger: LLMTagger | None, report: IngestReport, writer: _PoolWriter,
-                  raw_seen: dict[bytes, str]) -> None:
+    Args:
+        run: The run's shared state.
+        entry: The log entry.
+        log_name: The log file's name (part of the record id).
+        label: The log file as reported (repository-relative path).
+    """
+    settings, anonymizer, index, report, raw_seen = run.settings, run.anonymizer, run.index, run.report, run.raw_seen
     try:
         messages = shape_messages(entry.messages)
     except Malformed as exc:
-        report.malformed += 1
-        if len(report.malformed_lines) < MAX_LISTED:
-            report.malformed_lines.append({"file": label, "line": entry.line, "reason": str(exc)})
+        run.malformed(label, entry.line, str(exc))
         return
     # Repeats of an already-seen raw text are dropped before the (costly) anonymization:
     # they would anonymize to the same text. Only an 8-byte hash of the raw text is kept.
     raw_key = exact_key(normalize_text(record_text({"messages": messages})))
     if raw_key in raw_seen:
-        _drop(report, label, entry, None, f"exact duplicate of {raw_seen[raw_key]} (repeated log text)", "exact",
-              duplicate_of=raw_seen[raw_key], similarity=1.0)
+        run.drop(label, entry, None, f"exact duplicate of {raw_seen[raw_key]} (repeated log text)", "exact",
+                 duplicate_of=raw_seen[raw_key], similarity=1.0)
         return
     log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
@@ -451,7 +348,7 @@ def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSe
         if message["content"] is not None:
             message["content"] = normalize_content(anonymizer.text(message["content"]))
     if not any(m["content"] for m in messages if m["role"] == "user"):
-        _drop(report, label, entry, log_id, "empty after normalisation", "empty")
+        run.drop(label, entry, log_id, "empty after normalisation", "empty")
         return
     rid = make_id(settings.source, log_name, log_id)
     if rid in index:  # the same log id used twice with different content
@@ -459,15 +356,15 @@ def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSe
     record: dict[str, Any] = {"id": rid, "messages": messages}
     duplicate, signature = index.check(record_text(record))
     if duplicate is not None:
-        _drop(report, label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,
-              similarity=round(duplicate.similarity, 3))
+        run.drop(label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,
+                 similarity=round(duplicate.similarity, 3))
         raw_seen[raw_key] = duplicate.of  # later repeats of this raw text are dropped cheaply
         return
     index.add(rid, set_name="pool", signature=signature)
     raw_seen[raw_key] = rid
-    tags: Tags = heuristic_tag(messages, task_types, difficulties)
-    if llm_tagger is not None:
-        tags = llm_tagger.tag(messages, tags)
+    tags: Tags = heuristic_tag(messages, run.task_types, run.difficulties)
+    if run.llm_tagger is not None:
+        tags = run.llm_tagger.tag(messages, tags)
     attention = needs_attention(tags, settings.review_confidence)
     review: dict[str, Any] = {"status": "pending"}
     if attention:
@@ -492,19 +389,11 @@ def _ingest_entry(entry: LogEntry, log_name: str, label: str, settings: IngestSe
         "review": review,
         "added": settings.today,
     })
-    writer.write(record)
+    run.writer.write(record)
     report.added += 1
     report.task_types[tags.task_type] += 1
     report.difficulties[tags.difficulty] += 1
     report.formats[entry.fmt] += 1
-
-
-def raw_logs(directory: Path) -> list[Path]:
-    """Log files under a raw-data directory (``*.jsonl``, ``*.json``, ``*.csv``, ``*.tsv``), sorted."""
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in
-                  (".jsonl", ".json", ".ndjson", ".csv", ".tsv") and not p.name.startswith("."))
 
 
 def write_report(path: Path, report: IngestReport) -> None:

@@ -124,10 +124,11 @@ def sample_slice(
             excluded["duplicate id in pool"] += 1
             continue
         seen.add(rid)
-        cell = (record.get("task_type"), record.get("difficulty"))
-        if cell[0] not in task_types or cell[1] not in difficulties:
+        task_type, difficulty = record.get("task_type"), record.get("difficulty")
+        if task_type not in task_types or difficulty not in difficulties:
             excluded["not in taxonomy"] += 1
             continue
+        cell = (str(task_type), str(difficulty))
         if rid in golden_ids:
             excluded["in golden set"] += 1
             continue

@@ -32,7 +32,7 @@ VERDICTS = ("predicts", "inverse", "no_signal", "insufficient", "undefined")
 
 
 @dataclass(frozen=True)
-class Settings:
+class CorrelateSettings:
     """Analysis settings (from params ``production``; bootstrap falls back to ``score.bootstrap``)."""
 
     min_n: int = DEFAULT_MIN_N
@@ -41,7 +41,7 @@ class Settings:
     seed: int = 0
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Settings:
+    def from_params(cls, params: dict[str, Any]) -> CorrelateSettings:
         production = params.get("production") or {}
         boot = {**DEFAULT_BOOTSTRAP, **((params.get("score") or {}).get("bootstrap") or {}),
                 **(production.get("bootstrap") or {})}
@@ -179,7 +179,7 @@ def analyse(
     joined: Joined,
     decls: list[MetricDecl],
     params: dict[str, Any],
-    settings: Settings,
+    settings: CorrelateSettings,
 ) -> dict[str, Any]:
     """Correlate every benchmark slice with every production metric (pure function).
 
@@ -250,7 +250,7 @@ def analyse(
     }
 
 
-def _warnings(joined: Joined, results: dict[str, dict[str, Any]], settings: Settings) -> list[str]:
+def _warnings(joined: Joined, results: dict[str, dict[str, Any]], settings: CorrelateSettings) -> list[str]:
     out: list[str] = []
     n_launches = len(joined.launches)
     if n_launches < settings.min_n:
@@ -328,7 +328,7 @@ def run_correlate(
             f"{project.rel(production_file)} has {some(joined.production_only) or 'no rows'}. The production "
             "`version` (and `model`, if present) must equal what `prodbench launch record` was given."
         )
-    doc = analyse(joined, decls, params, Settings.from_params(params))
+    doc = analyse(joined, decls, params, CorrelateSettings.from_params(params))
     doc["warnings"] = prod.warnings + doc["warnings"]
     doc["inputs"] = {
         "history": project.rel(history),

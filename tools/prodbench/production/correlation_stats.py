@@ -111,7 +111,7 @@ def bootstrap_ci(
     resamples: int,
     confidence: float,
     seed: list[int] | int,
-) -> dict[str, dict[str, float | None] | int]:
+) -> dict[str, dict[str, float | int | None]]:
     """Percentile bootstrap CIs of the three correlations, resampling pairs.
 
     Resamples where a statistic is undefined (a constant resample) are skipped; a CI is
@@ -121,14 +121,15 @@ def bootstrap_ci(
         ``{"spearman": {"ci_low", "ci_high", "valid"}, ...}``.
     """
     n = len(x)
-    empty = {m: {"ci_low": None, "ci_high": None, "valid": 0} for m in METHODS}
+    empty: dict[str, dict[str, float | int | None]] = {
+        m: {"ci_low": None, "ci_high": None, "valid": 0} for m in METHODS}
     if n < MIN_N_COMPUTE or np.ptp(x) == 0 or np.ptp(y) == 0:
         return empty
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(resamples, n))
     xs, ys = x[idx], y[idx]
     alpha = (1.0 - confidence) / 2.0
-    out: dict[str, Any] = {}
+    out: dict[str, dict[str, float | int | None]] = {}
     for method in METHODS:
         values = ROW_FUNCTIONS[method](xs, ys)
         values = values[~np.isnan(values)]
@@ -156,19 +157,21 @@ def pairwise_agreement(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     sx = np.sign(x[i] - x[j])
     sy = np.sign(y[i] - y[j])
     prod = sx * sy
-    counts = {
-        "pairs": int(len(i)),
-        "concordant": int(np.count_nonzero(prod > 0)),
-        "discordant": int(np.count_nonzero(prod < 0)),
+    pairs = int(len(i))
+    concordant = int(np.count_nonzero(prod > 0))
+    discordant = int(np.count_nonzero(prod < 0))
+    untied = concordant + discordant
+    ties = pairs - untied
+    return {
+        "pairs": pairs,
+        "concordant": concordant,
+        "discordant": discordant,
         "tied_benchmark": int(np.count_nonzero((sx == 0) & (sy != 0))),
         "tied_production": int(np.count_nonzero((sy == 0) & (sx != 0))),
         "tied_both": int(np.count_nonzero((sx == 0) & (sy == 0))),
+        "share": concordant / untied if untied else None,
+        "share_ties_half": (concordant + 0.5 * ties) / pairs if pairs else None,
     }
-    untied = counts["concordant"] + counts["discordant"]
-    ties = counts["pairs"] - untied
-    counts["share"] = counts["concordant"] / untied if untied else None
-    counts["share_ties_half"] = (counts["concordant"] + 0.5 * ties) / counts["pairs"] if counts["pairs"] else None
-    return counts
 
 
 def correlate_pairs(

@@ -242,7 +242,7 @@ def read_production(
         windows[key].add(_text(row.get("window")))
         for decl in decls:
             value = _number(row.get(decl.name))
-            if value == "bad":
+            if isinstance(value, str):  # "bad"
                 problems.append(Problem(label, number, decl.name, f"not a number: {row.get(decl.name)!r}"))
             elif value is not None:
                 if decl.kind == "count" and value < 0:

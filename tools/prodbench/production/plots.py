@@ -119,6 +119,7 @@ def place_labels(
                 best = (cost, label_cost, box, dx, dy, ha, va)
             if cost == 0:
                 break
+        assert best is not None  # _OFFSETS is not empty
         _cost, label_cost, box, dx, dy, ha, va = best
         if label_cost > 0 and len(xs) > ALWAYS_LABEL:
             omitted += 1
