@@ -8,9 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import REPO_ROOT
-
-PACKAGE = REPO_ROOT / "tools" / "prodbench"
+PACKAGE = Path(__file__).resolve().parents[2] / "tools" / "prodbench"  # read as text, never imported
 MAX_LINES = 400
 STAGE_PACKAGES = ("core", "llm", "run", "validate", "score", "report", "diff", "data", "production", "commands")
 

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import loaded
 from llm_server import LLMServer
 from prodbench.core.markdown import MARKER
 from prodbench.core.records import LoadedPrompt, build_run_row
@@ -158,8 +157,9 @@ PARAMS: dict[str, Any] = {
 
 def make_prompt(i: int, text: str = "question", task_type: str = "fact_recall") -> LoadedPrompt:
     """A loaded prompt ``r-<i>`` (odd ``i``: easy, even: hard)."""
-    return loaded({"id": f"r-{i:03d}", "messages": [{"role": "user", "content": f"{text} {i}"}],
-                   "task_type": task_type, "difficulty": "easy" if i % 2 else "hard", "source": "synthetic"})
+    record = {"id": f"r-{i:03d}", "messages": [{"role": "user", "content": f"{text} {i}"}],
+              "task_type": task_type, "difficulty": "easy" if i % 2 else "hard", "source": "synthetic"}
+    return LoadedPrompt(record, "golden", "prompts/golden/x.jsonl", 1)  # type: ignore[arg-type]
 
 
 def make_eval(records: list[LoadedPrompt], name: str, scores: dict[str, float], output: str,

@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from conftest import loaded
 from prodbench.core.errors import UserError
 from prodbench.core.records import LoadedPrompt
 from prodbench.diff.git import materialise, resolve
@@ -63,7 +62,7 @@ def test_revision_errors(nested_repo, tmp_path, diff_kit):
 
 
 def _rec(rid: str, text: str, set_name: str = "rotating") -> LoadedPrompt:
-    return loaded({"id": rid, "messages": [{"role": "user", "content": text}]}, set_name)
+    return LoadedPrompt({"id": rid, "messages": [{"role": "user", "content": text}]}, set_name, "x.jsonl", 1)
 
 
 def test_pairing_by_id_and_content():

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
-
+REPO_ROOT = Path(__file__).resolve().parents[2]  # the files are read as text: dvc.yaml and the package
 PACKAGE = REPO_ROOT / "tools" / "prodbench"
 # The console-script entry point and the package face decide nothing a stage writes.
 NOT_STAGE_CODE = {"prodbench", "prodbench.cli", "prodbench.commands"}
