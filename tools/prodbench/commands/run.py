@@ -42,15 +42,9 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     a final job puts them together and runs `prodbench run --merge`.
     """
     from prodbench.core.fsutil import write_jsonl
-    from prodbench.llm.config import parse_shard, preflight, preflight_env
-    from prodbench.run.stage import (
-        RunStats,
-        build_records,
-        merge_shards,
-        pending_rows,
-        run_model,
-        shard_suffix,
-    )
+    from prodbench.llm.config import load_model_configs
+    from prodbench.run.shards import merge_shards, parse_shard, shard_suffix
+    from prodbench.run.stage import build_records, prepare_run
 
     project, params = load_context()
     selected = _select_models(params, models)
@@ -60,34 +54,36 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
             raise UserError("--merge and --shard cannot be combined", exit_code=2)
         expected = {r.id for r in build_records(project, params)}
         for name in selected:
-            rows = merge_shards(results_dir, name, expected)
-            write_jsonl(results_dir / f"{name}.jsonl", rows)
+            merged = merge_shards(results_dir, name, expected)
+            write_jsonl(results_dir / f"{name}.jsonl", merged)
             for path in results_dir.glob(f"{name}.shard-*-of-*.jsonl"):
                 path.unlink()
-            click.echo(f"merged {name}: {len(rows)} rows -> {project.rel(results_dir / f'{name}.jsonl')}", err=True)
+            click.echo(f"merged {name}: {len(merged)} rows -> {project.rel(results_dir / f'{name}.jsonl')}", err=True)
         return
     shard_spec = parse_shard(shard)
-    for name, cfg in selected.items():  # fail fast: every model checked before any call
-        preflight_env(name, cfg)
+    configs = load_model_configs(params, list(selected))
+    for config in configs.values():  # fail fast: every model checked before any call
+        config.preflight_env()
     records = build_records(project, params, shard_spec)
     cache_root = project.cache_dir / "responses"
-    for name, cfg in selected.items():  # provider checks import litellm: only if a call is due
-        if pending_rows(records, name, cfg, cache_root, use_cache=not no_cache, refresh=refresh):
-            preflight(name, cfg)
     suffix = shard_suffix(shard_spec)
+    plans = {
+        name: prepare_run(records, name, config, params.get("run"), cache_root, use_cache=not no_cache,
+                          refresh=refresh, journal_path=project.cache_dir / "journal" / f"{name}{suffix}.jsonl",
+                          cache_writer=f"responses{suffix}")
+        for name, config in configs.items()
+    }
+    for plan in plans.values():  # provider checks import litellm: only if a call is due
+        if plan.todo:
+            plan.config.preflight()
     over: list[str] = []
     max_failed = float((params.get("run") or {}).get("max_failed_share", 0.05))
-    for name, cfg in selected.items():
-        stats = RunStats(name)
-        journal = project.cache_dir / "journal" / f"{name}{suffix}.jsonl"
-        rows = run_model(
-            records, name, cfg, params.get("run"), cache_root,
-            use_cache=not no_cache, refresh=refresh, show_progress=progress, journal_path=journal,
-            cache_writer=f"responses{suffix}", stats=stats,
-        )
+    for name, plan in plans.items():
+        rows = plan.execute(progress)
+        stats = plan.stats
         write_jsonl(results_dir / f"{name}{suffix}.jsonl", rows)
         (cache_root / name).mkdir(parents=True, exist_ok=True)  # a DVC output, even when nothing was cached
-        journal.unlink(missing_ok=True)
+        (project.cache_dir / "journal" / f"{name}{suffix}.jsonl").unlink(missing_ok=True)
         click.echo(f"run {stats.summary()}", err=True)
         if rows and stats.failed / len(rows) > max_failed:
             kinds = ", ".join(f"{k}: {v}" for k, v in sorted(stats.errors.items()))

@@ -1,9 +1,10 @@
 """Auto-tagging of ingested prompts: task type and difficulty, each with a confidence.
 
-* Heuristic tagger (default, fast): keyword rules from ``data/tagger/heuristics.yaml``.
+* Heuristic tagger (default, fast): keyword rules from ``data/tagging_rules.yaml``.
   A conversation with more than one user turn is ``multi_turn``.
 * LLM tagger (optional, ``ingest.llm_tagger: <name of a models entry>``): the prompt
-  template ``data/tagger/llm_prompt.md`` sent through litellm; answers are cached in
+  template ``data/tagging_prompt.md`` sent through the model layer (:mod:`prodbench.llm`:
+  retries, timeouts, the embedded model, as for the run stage); answers are cached in
   ``cache/tagger/`` keyed by (model config, template, prompt text), so re-ingesting the
   same log makes no new calls.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +25,9 @@ from typing import Any
 import orjson
 
 from prodbench.core.errors import UserError
-from prodbench.core.fsutil import atomic_write_bytes
+from prodbench.llm.cache import ResponseCache
+from prodbench.llm.client import LLMClient
+from prodbench.llm.config import ModelConfig, RunSettings, as_model_config
 
 MULTI_TURN = "multi_turn"
 
@@ -60,7 +64,7 @@ def _data_text(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def heuristic_rules() -> dict[str, Any]:
-    """The compiled rules of ``data/tagger/heuristics.yaml``."""
+    """The compiled rules of ``data/tagging_rules.yaml``."""
     from ruamel.yaml import YAML
 
     data = YAML(typ="safe").load(_data_text("tagging_rules.yaml"))
@@ -153,18 +157,26 @@ def parse_llm_answer(answer: str, task_types: list[str], difficulties: list[str]
 
 
 class LLMTagger:
-    """Tags prompts with a model from params ``models`` through litellm, with a disk cache.
+    """Tags prompts with a model from params ``models`` through the model layer, with a cache.
+
+    Calls go through :class:`prodbench.llm.client.LLMClient` (retries with backoff, the
+    ``run`` section's timeout, secret redaction, the embedded model) and answers are kept in a
+    :class:`~prodbench.llm.cache.ResponseCache` in ``cache_dir``; answers cached by earlier
+    versions (one JSON file each) are still read.
 
     Args:
         model_name: Key of the ``models`` section.
-        model_cfg: Its config (``model``, ``api_base``, ``api_key_env``, ...).
+        model_cfg: Its config (the params.yaml entry or a :class:`ModelConfig`).
         cache_dir: Where answers are cached (``cache/tagger``).
         taxonomy: params ``taxonomy`` (task type descriptions are shown to the model).
+        run_params: params ``run`` (timeout, retries, backoff); defaults if None.
     """
 
-    def __init__(self, model_name: str, model_cfg: dict[str, Any], cache_dir: Path, taxonomy: dict[str, Any]):
+    def __init__(self, model_name: str, model_cfg: ModelConfig | Mapping[str, Any], cache_dir: Path,
+                 taxonomy: Mapping[str, Any], run_params: Mapping[str, Any] | None = None):
         self.model_name = model_name
-        self.model_cfg = model_cfg
+        self.config = as_model_config(model_name, model_cfg)
+        self.model_cfg = self.config.raw
         self.cache_dir = cache_dir
         self.task_types = list(taxonomy.get("task_types") or {})
         self.difficulties = list(taxonomy.get("difficulties") or [])
@@ -173,44 +185,56 @@ class LLMTagger:
         self.calls = 0
         self.cache_hits = 0
         self.failures = 0
+        # what the tagger has always sent: temperature, seed and at least 64 tokens for the JSON answer
+        params = {k: self.model_cfg[k] for k in ("temperature", "seed") if self.model_cfg.get(k) is not None}
+        params["max_tokens"] = max(64, int(self.model_cfg.get("max_tokens") or 96))
+        settings = RunSettings.from_params(run_params, self.config)
+        self.client = LLMClient(self.config, settings.retry, params=params,
+                                cache=ResponseCache(cache_dir, read=True, write=True, keep_open=False))
 
-    def _complete(self, prompt: str) -> str:
-        from prodbench.llm.client import litellm_module
-        from prodbench.llm.config import connection_params
+    def _legacy_answer(self, key: str) -> str | None:
+        path = self.cache_dir / f"{key}.json"
+        try:
+            answer = orjson.loads(path.read_bytes()).get("answer")
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            return None
+        return answer if isinstance(answer, str) else None
 
-        litellm = litellm_module()
-        kwargs = {k: self.model_cfg[k] for k in ("temperature", "seed") if self.model_cfg.get(k) is not None}
-        response = litellm.completion(
-            model=self.model_cfg["model"],
-            messages=[{"role": "user", "content": prompt}],
-            max_tokens=max(64, int(self.model_cfg.get("max_tokens") or 96)),
-            timeout=60,
-            **kwargs,
-            **connection_params(self.model_name, self.model_cfg),
-        )
-        return response.choices[0].message.content or ""
+    def _answer(self, text: str) -> str | None:
+        """The model's answer for ``text`` (cached or called), or None if the call failed."""
+        key = _cache_key(dict(self.model_cfg), self.template, text)
+        legacy = self._legacy_answer(key) if self.client.cached(key) is None else None
+        if legacy is not None:
+            self.cache_hits += 1
+            return legacy
+        types_text = "\n".join(f"- {t}: {self.descriptions.get(t, '')}" for t in self.task_types)
+        prompt = self.template.format(task_types=types_text, difficulties=", ".join(self.difficulties), prompt=text)
+        try:
+            outcome = self.client.complete_sync([{"role": "user", "content": prompt}], key=key)
+        except UserError:
+            raise
+        except Exception:  # noqa: BLE001 - any other provider failure falls back to heuristics
+            self.calls += 1
+            self.failures += 1
+            return None
+        if outcome.cached:
+            self.cache_hits += 1
+        else:
+            self.calls += 1
+        if outcome.response is None:
+            self.failures += 1
+            return None
+        return str(outcome.response.get("content") or "")
 
     def tag(self, messages: list[dict[str, Any]], fallback: Tags) -> Tags:
-        """LLM tags for a conversation; ``fallback`` (the heuristic tags) if the answer is unusable."""
-        text = "\n---\n".join(user_turns(messages))
-        key = _cache_key(self.model_cfg, self.template, text)
-        path = self.cache_dir / f"{key}.json"
-        if path.is_file():
-            self.cache_hits += 1
-            answer = orjson.loads(path.read_bytes())["answer"]
-        else:
-            types_text = "\n".join(f"- {t}: {self.descriptions.get(t, '')}" for t in self.task_types)
-            prompt = self.template.format(task_types=types_text, difficulties=", ".join(self.difficulties),
-                                          prompt=text)
-            self.calls += 1
-            try:
-                answer = self._complete(prompt)
-            except Exception as exc:  # noqa: BLE001 - any provider failure falls back to heuristics
-                if isinstance(exc, UserError):
-                    raise
-                self.failures += 1
-                return fallback
-            atomic_write_bytes(path, orjson.dumps({"model": self.model_name, "answer": answer}))
+        """LLM tags for a conversation; ``fallback`` (the heuristic tags) if the answer is unusable.
+
+        Raises:
+            UserError: The model's environment variables are missing.
+        """
+        answer = self._answer("\n---\n".join(user_turns(messages)))
+        if answer is None:
+            return fallback
         data = parse_llm_answer(answer, self.task_types, self.difficulties)
         if data is None:
             return fallback

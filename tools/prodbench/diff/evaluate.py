@@ -9,16 +9,18 @@ reported as not evaluated instead of being dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prodbench.core.errors import UserError
 from prodbench.core.params import load_params
 from prodbench.core.project import Project
 from prodbench.core.prompts import load_prompts
-from prodbench.core.records import LoadedPrompt, build_run_row
+from prodbench.core.records import LoadedPrompt, RunRow
 from prodbench.diff.git import Revision
+from prodbench.llm.config import ModelConfig
 
 
 @dataclass
@@ -51,7 +53,7 @@ class ModelEval:
     """
 
     config: dict[str, Any]
-    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # RunRow; diff/stage.py reads them as dicts
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     unevaluated: list[dict[str, str]] = field(default_factory=list)
     cache_only: bool = False
@@ -73,43 +75,37 @@ def load_revision(revision: Revision) -> RevisionData:
     return RevisionData(revision, params, records, lock)
 
 
-def cached_rows(records: list[LoadedPrompt], model_name: str, model_cfg: dict[str, Any],
-                cache_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+def cached_rows(records: list[LoadedPrompt], model_name: str, model_cfg: ModelConfig | Mapping[str, Any],
+                cache_dir: Path) -> tuple[list[RunRow], list[str]]:
     """Build run rows from the response cache alone, never calling the model.
 
     Returns:
-        ``(rows, missing_ids)``: result rows (same shape as the runner's) for records whose
-        every generated turn is cached, and the ids of the others.
+        ``(rows, missing_ids)``: result rows (built by the run stage's own runner, so the same
+        shape) for records whose every generated turn is cached, and the ids of the others.
     """
-    from prodbench.llm.cache import ResponseCache, cache_key
-    from prodbench.llm.config import base_messages, config_hash, gen_params
-    from prodbench.run.stage import generated_turns
+    from prodbench.llm.cache import ResponseCache
+    from prodbench.llm.config import RunSettings, as_model_config
+    from prodbench.run.progress import RunStats
+    from prodbench.run.runner import Runner
 
-    cache = ResponseCache(cache_dir / model_name, read=True, write=False)
-    chash, gen = config_hash(model_cfg), gen_params(model_cfg)
-    rows, missing = [], []
+    config = as_model_config(model_name, model_cfg)
+    runner = Runner(config, RunSettings(), ResponseCache(cache_dir / model_name, read=True, write=False),
+                    RunStats(model_name))
+    rows: list[RunRow] = []
+    missing: list[str] = []
     for record in records:
-        messages, indices = generated_turns(base_messages(record.record, model_cfg))
-        turns = []
-        for index in indices:
-            hit = cache.get(cache_key(chash, messages[:index], gen))
-            if hit is None:
-                break
-            turns.append({**hit, "cached": True})
-            messages[index] = {"role": "assistant", "content": hit.get("content")}
-        if len(turns) != len(indices) or not turns:
+        row = runner.cached_row(record)
+        if row is None or not row["turns"]:
             missing.append(record.id)
-            continue
-        rows.append(dict(build_run_row(record, model_name, chash, turns)))  # type: ignore[arg-type]
+        else:
+            rows.append(row)
     return rows, missing
 
 
-def _cannot_call(model_name: str, config: dict[str, Any]) -> str | None:
+def _cannot_call(config: ModelConfig) -> str | None:
     """Why the model cannot be called here (e.g. its API key is missing), or None."""
-    from prodbench.llm.config import preflight
-
     try:
-        preflight(model_name, config)
+        config.preflight()
     except UserError as exc:
         return str(exc).splitlines()[0][:200]
     return None
@@ -131,11 +127,12 @@ def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_
     from prodbench.run.stage import run_model
     from prodbench.score.stage import score_results
 
-    config = data.params["models"][model_name]
-    result = ModelEval(config=config)
+    raw = data.params["models"][model_name]
+    config = ModelConfig.from_params(model_name, raw)
+    result = ModelEval(config=raw)
     reason = "no cached response (cached-only run)" if cached_only else None
     if not cached_only and cache_fallback:
-        why = _cannot_call(model_name, config)
+        why = _cannot_call(config)
         reason = f"no cached response and the model cannot be called: {why}" if why else None
     if reason:
         result.cache_only = True
@@ -144,7 +141,7 @@ def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_
     else:
         runs = run_model(data.records, model_name, config, data.params.get("run"), cache_dir,
                          show_progress=show_progress)
-    result.runs = {str(row["id"]): row for row in runs}
+    result.runs = {row["id"]: cast(dict[str, Any], row) for row in runs}
     evaluable = [row for row in runs if row.get("error") is None]
     for row in runs:
         if row.get("error") is not None:
@@ -154,14 +151,14 @@ def evaluate_model(data: RevisionData, model_name: str, cache_dir: Path, cached_
     ids = {str(row["id"]) for row in evaluable}
     records = [r for r in data.records if r.id in ids]
     rubrics = [data.revision.root / "rubrics"] if (data.revision.root / "rubrics").is_dir() else []
-    score_rows = (score_results(records, evaluable, data.params, cache_dir=cache_dir.parent / "judge",
-                                rubric_dirs=rubrics) if records else [])
-    for row in score_rows:
-        if row.get("model") not in (None, model_name):
+    score_rows = (score_results(records, cast(list[dict[str, Any]], evaluable), data.params,
+                                cache_dir=cache_dir.parent / "judge", rubric_dirs=rubrics) if records else [])
+    for score_row in score_rows:
+        if score_row.get("model") not in (None, model_name):
             continue
-        result.scores[str(row["id"])] = row
-        if row.get("score") is None:
-            result.unevaluated.append({"id": str(row["id"]), "reason": "not scorable (every scorer errored)"})
+        result.scores[str(score_row["id"])] = score_row
+        if score_row.get("score") is None:
+            result.unevaluated.append({"id": str(score_row["id"]), "reason": "not scorable (every scorer errored)"})
     result.unevaluated.sort(key=lambda item: item["id"])
     return result
 

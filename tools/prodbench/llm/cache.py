@@ -33,7 +33,7 @@ def cache_key(config_hash: str, messages: list[dict[str, Any]], gen_params: dict
     """Content address of one generated turn.
 
     Args:
-        config_hash: Hash of the whole model config (see ``run_config.config_hash``).
+        config_hash: Hash of the whole model config (:attr:`prodbench.llm.config.ModelConfig.hash`).
         messages: The messages sent for this turn (system prompt and earlier turns included).
         gen_params: Generation parameters actually sent (temperature, max_tokens, ...).
 
@@ -52,14 +52,18 @@ class ResponseCache:
         writer: File stem new entries go to (``responses`` or ``responses.shard-I-of-N``).
         read: Load existing entries (False for ``--no-cache``/``--refresh``).
         write: Append new entries (False for ``--no-cache``).
+        keep_open: Keep the writer file open between entries (the run stage, which closes
+            the cache at its end); False closes (and fsyncs) it after each entry, for callers
+            without an end of their own (the judge, the tagger).
     """
 
     def __init__(self, directory: str | os.PathLike[str], writer: str = DEFAULT_WRITER, *,
-                 read: bool = True, write: bool = True) -> None:
+                 read: bool = True, write: bool = True, keep_open: bool = True) -> None:
         self.directory = Path(directory)
         self.writer_path = self.directory / f"{writer}.jsonl"
         self.read_enabled = read
         self.write_enabled = write
+        self.keep_open = keep_open
         self._entries: dict[str, dict[str, Any]] = {}
         self._handle: Any = None
         self.appended = 0
@@ -102,6 +106,8 @@ class ResponseCache:
         self._handle.write(orjson.dumps({"key": key, "response": response}, option=orjson.OPT_SORT_KEYS) + b"\n")
         self._handle.flush()
         self.appended += 1
+        if not self.keep_open:
+            self.close()
 
     def fork_writer(self, suffix: str) -> None:
         """In a forked worker: append to ``<writer>.<suffix>.jsonl`` instead of the parent's file.

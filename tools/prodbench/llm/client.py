@@ -1,29 +1,44 @@
-"""The litellm call path of the run stage: setup, one call with retries, error records.
+"""The one way to call a model: :class:`LLMClient` (run stage, LLM judge and LLM tagger alike).
+
+An :class:`LLMClient` is built from a :class:`~prodbench.llm.config.ModelConfig` and a
+:class:`~prodbench.llm.config.RetryPolicy`, optionally with a
+:class:`~prodbench.llm.cache.ResponseCache`. Each :meth:`LLMClient.complete` looks the
+request up in the cache, else calls litellm with a per-call timeout and our retries
+(:mod:`prodbench.llm.retry`: backoff with jitter on 429/5xx/timeouts, ``Retry-After``
+honoured, error messages redacted), prices the response and stores it. Every caller so gets
+retries, timeouts, caching, routers and the embedded model the same way.
 
 litellm is imported lazily (:func:`litellm_module`) with its price list read locally
-(``LITELLM_LOCAL_MODEL_COST_MAP=True``, no download) and with the per-call work the run
-stage does not need switched off (see ``docs/run.md`` for the profile behind each knob).
-Retries are ours, not litellm's: exponential backoff with jitter on 429, 5xx, timeouts,
-connection errors and malformed responses, honouring ``Retry-After``.
+(``LITELLM_LOCAL_MODEL_COST_MAP=True``, no download) and with the per-call work nobody
+uses switched off (see ``docs/run.md`` for the profile behind each knob).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
-import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from prodbench.llm.cache import ResponseCache, cache_key
+from prodbench.llm.config import ModelConfig, RetryPolicy
+from prodbench.llm.retry import (
+    RETRY_STATUS,
+    RETRY_TYPES,
+    CallOutcome,
+    backoff_delay,
+    error_record,
+    is_retryable,
+    retry_after_s,
+)
+
+__all__ = [
+    "RETRY_STATUS", "RETRY_TYPES", "CallOutcome", "LLMClient", "backoff_delay", "call_with_retries",
+    "error_record", "is_retryable", "litellm_module", "parse_response", "price", "retry_after_s",
+]
+
 _LITELLM: Any = None
-RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
-RETRY_TYPES = {
-    "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError",
-    "Timeout", "APITimeoutError", "TimeoutError", "BadGatewayError", "JSONDecodeError", "APIError",
-}
 
 
 def litellm_module() -> Any:
@@ -69,16 +84,17 @@ def _lean(litellm: Any) -> None:
     Each patch is applied only if the attribute exists, so a litellm upgrade that renames them
     degrades to the normal (slower) path. ``PRODBENCH_LITELLM_LEAN=0`` disables all of it.
     """
+    logging_cls: Any
     try:
-        from litellm.litellm_core_utils.litellm_logging import Logging
+        from litellm.litellm_core_utils.litellm_logging import Logging as logging_cls
     except ImportError:  # pragma: no cover - layout of another litellm version
-        Logging = None  # noqa: N806
-    if Logging is not None and hasattr(Logging, "response_cost_calculator"):
+        logging_cls = None
+    if logging_cls is not None and hasattr(logging_cls, "response_cost_calculator"):
         def _no_cost(self: Any, *args: Any, **kwargs: Any) -> None:
             return None
 
-        Logging.response_cost_calculator = _no_cost
-    utils = getattr(litellm, "utils", None)
+        logging_cls.response_cost_calculator = _no_cost
+    utils: Any = getattr(litellm, "utils", None)
     original = getattr(utils, "dispatch_success_logging", None)
     if callable(original) and not getattr(original, "_prodbench_lean", False):
         def dispatch_success_logging(*args: Any, **kwargs: Any) -> Any:
@@ -114,101 +130,6 @@ def price(model: str, usage: dict[str, Any] | None) -> float | None:
                  + prices[1] * int(usage.get("completion_tokens") or 0), 10)
 
 
-@dataclass
-class CallOutcome:
-    """Result of one generated turn after retries.
-
-    Attributes:
-        response: ``{"content", "finish_reason", "usage", "cost_usd"}`` on success.
-        error: ``{"type", "message", "status"}`` when every attempt failed.
-        attempts: Calls made (1 + retries).
-        latency_s: Wall time of the successful (or last) attempt.
-    """
-
-    response: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    attempts: int = 0
-    latency_s: float = 0.0
-    retries: list[str] = field(default_factory=list)
-
-
-def error_record(exc: BaseException) -> dict[str, Any]:
-    """``{"type", "message", "status"}`` for an exception (message trimmed, no secrets)."""
-    status = getattr(exc, "status_code", None)
-    if not isinstance(status, int):
-        status = None
-    message = " ".join(str(exc).split())[:500] or type(exc).__name__
-    return {"type": type(exc).__name__, "message": _redact(message), "status": status}
-
-
-_SECRET_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
-_SECRET_SHAPES = re.compile(
-    r"(?:\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"  # OpenAI / Anthropic / Stripe-style keys
-    r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
-    r"|\bAKIA[0-9A-Z]{16}"  # AWS access key ids
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,})"  # Authorization headers echoed back
-)
-
-
-def _redact(text: str) -> str:
-    """Remove secrets from a message: values of secret-looking env vars and key-shaped strings.
-
-    Any environment variable whose name contains KEY, TOKEN, SECRET, PASSWORD, CREDENTIAL
-    or AUTH (so every ``api_key_env`` a model config names is covered) has its value
-    replaced, and strings shaped like provider keys or bearer tokens are masked too.
-    """
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and value in text and any(part in name.upper() for part in _SECRET_NAME_PARTS):
-            text = text.replace(value, "***")
-    return _SECRET_SHAPES.sub("***", text)
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True for rate limits, 5xx, timeouts, connection errors and malformed responses."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and status in RETRY_STATUS:
-        return True
-    if isinstance(status, int) and 400 <= status < 500:
-        return False
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & RETRY_TYPES) or isinstance(exc, (asyncio.TimeoutError, ConnectionError))
-
-
-def retry_after_s(exc: BaseException) -> float | None:
-    """Seconds from a ``retry-after-ms`` or ``Retry-After`` header on the error, if any."""
-    candidates = []
-    response = getattr(exc, "response", None)
-    if response is not None:
-        candidates.append(getattr(response, "headers", None))
-    candidates.append(getattr(exc, "litellm_response_headers", None))
-    candidates.append(getattr(exc, "headers", None))
-    for headers in candidates:
-        if not headers:
-            continue
-        try:
-            millis = headers.get("retry-after-ms")
-            value = headers.get("retry-after") or headers.get("Retry-After")
-        except AttributeError:
-            continue
-        try:
-            if millis is not None:
-                return max(0.0, float(millis) / 1000.0)
-            if value is not None:
-                return max(0.0, float(value))
-        except (TypeError, ValueError):
-            continue  # an HTTP date: fall back to exponential backoff
-    return None
-
-
-def backoff_delay(attempt: int, settings: dict[str, Any], retry_after: float | None) -> float:
-    """Delay before retry ``attempt`` (1-based): Retry-After if given, else capped exponential with jitter."""
-    cap = float(settings["backoff_max_s"])
-    if retry_after is not None:
-        return min(cap, retry_after) * (1.0 + 0.1 * random.random())
-    base = float(settings["backoff_base_s"]) * (2 ** (attempt - 1))
-    return min(cap, base) * (0.5 + random.random())
-
-
 def parse_response(response: Any) -> dict[str, Any]:
     """Pull content, finish reason, usage and cost out of a litellm ModelResponse."""
     choice = response.choices[0]
@@ -233,22 +154,22 @@ def parse_response(response: Any) -> dict[str, Any]:
 
 async def call_with_retries(
     call: Callable[[], Awaitable[Any]],
-    settings: dict[str, Any],
+    settings: RetryPolicy,
     on_retry: Callable[[str], None] | None = None,
 ) -> CallOutcome:
     """Run ``call`` with a per-call timeout and retries.
 
     Args:
         call: Zero-argument coroutine factory performing one completion.
-        settings: Run settings (timeout_s, max_retries, backoff_base_s, backoff_max_s).
+        settings: Timeout, retries and backoff.
         on_retry: Called with the error type before each retry (progress counters).
 
     Returns:
         A :class:`CallOutcome`; never raises for model/API errors.
     """
     outcome = CallOutcome()
-    timeout = float(settings["timeout_s"])
-    max_retries = int(settings["max_retries"])
+    timeout = settings.timeout_s
+    max_retries = settings.max_retries
     while True:
         outcome.attempts += 1
         start = time.perf_counter()
@@ -270,3 +191,102 @@ async def call_with_retries(
             if on_retry is not None:
                 on_retry(outcome.error["type"])
             await asyncio.sleep(backoff_delay(outcome.attempts, settings, retry_after_s(exc)))
+
+
+class LLMClient:
+    """Calls one model: cache lookup, litellm call with retries, pricing, cache store.
+
+    Args:
+        config: The model.
+        retry: Timeout, retries and backoff.
+        cache: Where successful responses are looked up and stored (None: no cache).
+        params: Generation parameters to send (default: ``config.gen``); part of
+            :meth:`key` and so of the cache key.
+
+    The litellm side (import, router, static keyword arguments, connection) is set up on the
+    first call that misses the cache, or by :meth:`setup`, so a fully cached client never
+    imports litellm.
+    """
+
+    def __init__(self, config: ModelConfig, retry: RetryPolicy, *, cache: ResponseCache | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        self.config = config
+        self.retry = retry
+        self.cache = cache
+        self.params: dict[str, Any] = dict(config.gen if params is None else params)
+        self._acompletion: Callable[..., Awaitable[Any]] | None = None
+        self._kwargs: dict[str, Any] = {}
+        self.router: Any = None
+
+    def key(self, messages: list[dict[str, Any]]) -> str:
+        """The cache key of a request: (config hash, messages, generation parameters)."""
+        return cache_key(self.config.hash, messages, self.params)
+
+    def cached(self, key: str) -> dict[str, Any] | None:
+        """The cached response for ``key`` (None: not cached or no cache)."""
+        return self.cache.get(key) if self.cache is not None else None
+
+    def setup(self) -> None:
+        """Import litellm, build the router if any and resolve the connection (idempotent).
+
+        Raises:
+            UserError: A named environment variable is missing.
+        """
+        if self._acompletion is not None:
+            return
+        kwargs = {**self.params, **self.config.connection, "timeout": float(self.retry.timeout_s)}
+        if not self.config.is_embedded:
+            kwargs["max_retries"] = 0  # the openai SDK's own retries: ours are in call_with_retries
+        litellm = litellm_module()
+        if self.config.router:
+            router_cfg = dict(self.config.router)
+            router_cfg.setdefault("num_retries", 0)
+            self.router = litellm.Router(**router_cfg)
+            acompletion = self.router.acompletion
+        else:
+            acompletion = litellm.acompletion
+        self._kwargs = kwargs
+        self._acompletion = acompletion
+
+    async def complete(self, messages: list[dict[str, Any]], *, key: str | None = None,
+                       overrides: Mapping[str, Any] | None = None,
+                       on_retry: Callable[[str], None] | None = None) -> CallOutcome:
+        """One completion: from the cache if ``key`` is cached, else called (with retries) and stored.
+
+        Args:
+            messages: The chat messages to send.
+            key: Cache key (see :meth:`key`); None: neither looked up nor stored.
+            overrides: Keyword arguments for this call only (e.g. a judge sample's ``seed``).
+            on_retry: Called with the error type before each retry.
+
+        Returns:
+            A :class:`CallOutcome` whose response carries ``content``, ``finish_reason``,
+            ``usage``, ``cost_usd`` and ``latency_s``; never raises for model/API errors.
+
+        Raises:
+            UserError: The connection's environment variables are missing.
+        """
+        if key is not None:
+            hit = self.cached(key)
+            if hit is not None:
+                return CallOutcome(response=hit, cached=True)
+        self.setup()
+        acompletion, kwargs = self._acompletion, self._kwargs
+        if overrides:
+            kwargs = {**kwargs, **overrides}
+        assert acompletion is not None
+        model = self.config.model
+        outcome = await call_with_retries(lambda: acompletion(model=model, messages=messages, **kwargs),
+                                          self.retry, on_retry=on_retry)
+        if outcome.response is not None:
+            response = {**outcome.response, "latency_s": round(outcome.latency_s, 4)}
+            if response.get("cost_usd") is None:
+                response["cost_usd"] = price(self.config.price_model, response.get("usage"))
+            outcome.response = response
+            if key is not None and self.cache is not None:
+                self.cache.put(key, response)
+        return outcome
+
+    def complete_sync(self, messages: list[dict[str, Any]], **kwargs: Any) -> CallOutcome:
+        """:meth:`complete` for synchronous callers (the tagger): runs its own event loop."""
+        return asyncio.run(self.complete(messages, **kwargs))

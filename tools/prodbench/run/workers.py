@@ -24,21 +24,29 @@ import gc
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
+
+from prodbench.core.records import LoadedPrompt, RunRow
+from prodbench.llm.config import ModelConfig, as_model_config
+from prodbench.run.progress import RunStats
+from prodbench.run.runner import Runner, run_async
 
 AUTO_MIN_CONCURRENCY = 4
 AUTO_MIN_RECORDS = 64
 
 
-def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: dict[str, Any]) -> int:
+def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: ModelConfig | Mapping[str, Any]) -> int:
     """How many processes to use for ``pending`` records (1 = run in-process).
 
     ``auto`` forks only where it pays: at least 2 CPUs, concurrency >= 4, >= 64 records, and
     not for the embedded model (CPU-bound in llama.cpp already) or a router (its rpm/tpm
     limits are per process).
     """
-    if model_cfg.get("router") or str(model_cfg.get("model", "")).startswith("local/"):
+    config = as_model_config("model", model_cfg)
+    if config.router is not None or config.is_embedded:
         return 1
     if not hasattr(os, "fork"):
         return 1
@@ -57,20 +65,18 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Connection, parent_pid: int,
+def _child(runner: Runner, part: list[LoadedPrompt], concurrency: int, conn: Connection, parent_pid: int,
            index: int) -> None:
-    from prodbench.run.stage import _run_async
-
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports, children just stop
     runner.cache.fork_writer(f"w{index}")  # this child's own cache log: no lost entry if the parent dies
-    runner.stats = type(runner.stats)(runner.stats.model)  # count only this child's work (sent at the end)
-    runner.settings = {**runner.settings, "concurrency": concurrency}
+    runner.stats = RunStats(runner.stats.model)  # count only this child's work (sent at the end)
+    runner.settings = replace(runner.settings, concurrency=concurrency)
     runner.on_row = lambda row: conn.send(("row", row))
     runner.on_retry_hook = lambda: conn.send(("retry",))
     code = 0
     try:
-        asyncio.run(_run_async(runner, part))
+        asyncio.run(run_async(runner, part))
         stats = runner.stats
         runner.cache.close()
         conn.send(("done", {"turns": stats.turns, "cache_hits": stats.cache_hits, "calls": stats.calls}))
@@ -82,13 +88,14 @@ def _child(runner: Any, part: list[dict[str, Any]], concurrency: int, conn: Conn
         os._exit(code)  # skip inherited atexit handlers (litellm clients, rich, ...)
 
 
-def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: Any) -> list[dict[str, Any]]:
+def run_forked(runner: Runner, todo: list[LoadedPrompt], workers: int,
+               on_row: Callable[[RunRow], None]) -> list[RunRow]:
     """Run ``todo`` in ``workers`` forked children; ``on_row(row)`` is called in the parent per row.
 
     Returns:
         Rows the children finished (records they did not finish are left to the caller).
     """
-    concurrency = int(runner.settings["concurrency"])
+    concurrency = runner.settings.concurrency
     parts = [todo[i::workers] for i in range(workers)]
     shares = [concurrency // workers + (1 if i < concurrency % workers else 0) for i in range(workers)]
     context = multiprocessing.get_context("fork")
@@ -107,24 +114,26 @@ def run_forked(runner: Any, todo: list[dict[str, Any]], workers: int, on_row: An
         conns.append(receiver)
         procs.append(proc)
     gc.unfreeze()
-    rows: list[dict[str, Any]] = []
+    rows: list[RunRow] = []
     stats = runner.stats
     try:
         while conns:
-            for conn in wait(conns):
+            for ready in wait(conns):
+                conn = cast(Connection, ready)
                 try:
-                    message = conn.recv()
+                    message: tuple[Any, ...] = conn.recv()
                 except (EOFError, OSError):
                     conns.remove(conn)
                     continue
                 kind = message[0]
                 if kind == "row":
-                    rows.append(message[1])
-                    on_row(message[1])
+                    row = cast(RunRow, message[1])
+                    rows.append(row)
+                    on_row(row)
                 elif kind == "retry":
                     stats.retries += 1
                 elif kind == "done":
-                    for key, value in message[1].items():
+                    for key, value in cast(dict[str, int], message[1]).items():
                         setattr(stats, key, getattr(stats, key) + value)
     finally:
         for proc in procs:

@@ -9,9 +9,13 @@
   params; a check may override ``samples``.
 * k samples per item: the score is the mean of the parsed samples, and the agreement
   (share of samples equal to the most common verdict) is reported in ``details``.
+* Calls go through the model layer (:class:`prodbench.llm.client.LLMClient`): the same
+  retries with backoff, timeouts, secret redaction, routers and embedded model as the run
+  stage.
 * An unparsable verdict, a timeout or an API error is a judge *error* (score None), never
-  a zero. Successful verdicts are cached in ``cache/judge/`` keyed by a hash of (judge
-  config, rendered prompt, sample index); errors are not cached.
+  a zero. Successful verdicts are cached in ``cache/judge/`` (a
+  :class:`~prodbench.llm.cache.ResponseCache` log) keyed by a hash of (judge config,
+  rendered prompt, sample index); errors are not cached.
 * Pairwise mode shows the two responses in an order randomised per item (seeded by the
   item id, so reruns are stable) and maps the verdict back.
 """
@@ -21,22 +25,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import random
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any
 
-from prodbench.core.errors import UserError
+from prodbench.llm.cache import ResponseCache
+from prodbench.llm.client import LLMClient
+from prodbench.llm.config import ModelConfig, RetryPolicy
 from prodbench.score.scorers import Context, Item, ScoreResult, SettingsError, register
 from prodbench.score.scorers._util import check_keys, number_setting
 
 DEFAULT_JUDGE = {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1, "max_tokens": 96, "max_retries": 2,
                  "timeout_s": 60, "concurrency": 4}
+# Settings of the judge itself, not of the model it calls (not part of its ModelConfig).
+_JUDGE_ONLY_KEYS = ("samples", "max_retries", "timeout_s", "concurrency")
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,8 @@ def _coerce(value: Any, scale: tuple[int, int] | str) -> Any:
         if verdict in ("fail", "failed", "no", "false", "unsafe"):
             return False
         raise ValueError(f"pass/fail verdict expected, got {str(value)[:20]!r}")
+    if isinstance(scale, str):
+        raise ValueError(f"unknown rubric scale {scale!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -188,68 +198,77 @@ def judge_config(context: Context, settings: dict[str, Any]) -> dict[str, Any]:
     """The judge settings: defaults < params ``score.judge`` < the check's ``samples``."""
     config = {**DEFAULT_JUDGE, **(context.score_params.get("judge") or {})}
     if "samples" in settings:
-        config["samples"] = int(number_setting("judge", settings, "samples", 1, minimum=1))
+        config["samples"] = int(number_setting("judge", settings, "samples", 1, minimum=1) or 1)
     return config
 
 
-def _endpoint(config: dict[str, Any]) -> dict[str, Any]:
-    """litellm keyword arguments for the judge endpoint (api_base, api_key) from params/env."""
-    kwargs: dict[str, Any] = {}
-    api_base = config.get("api_base") or (os.environ.get(config["api_base_env"]) if config.get("api_base_env") else None)
-    if api_base:
-        kwargs["api_base"] = api_base
-    if config.get("api_key_env"):
-        key = os.environ.get(config["api_key_env"])
-        if not key:
-            raise UserError(f"score.judge.api_key_env: environment variable {config['api_key_env']} is not set")
-        kwargs["api_key"] = key
-    return kwargs
+def judge_model(config: Mapping[str, Any]) -> ModelConfig:
+    """The judge as a :class:`ModelConfig` (problems are reported against ``score.judge``).
+
+    Only what is sent to the model is part of it: the judge's own settings (samples, retries,
+    timeout, concurrency) are not generation parameters.
+    """
+    raw = {k: v for k, v in config.items() if k not in _JUDGE_ONLY_KEYS}
+    return ModelConfig.from_params("judge", raw, where="score.judge")
 
 
-def _cache_key(config: dict[str, Any], messages: list[dict[str, str]], sample: int) -> str:
+def judge_client(config: Mapping[str, Any], context: Context) -> LLMClient:
+    """The judge's :class:`LLMClient` (one per judge config and stage run), cached in ``cache/judge``.
+
+    Successful verdicts go through the same :class:`ResponseCache` as model responses, under
+    the judge's cache directory; verdicts cached by earlier versions (one JSON file each)
+    are still read (:func:`_legacy_cached`).
+    """
+    model = judge_model(config)
+    retry = RetryPolicy(timeout_s=float(config.get("timeout_s", 60)), max_retries=int(config.get("max_retries", 2)),
+                        backoff_base_s=0.5, backoff_max_s=10.0)
+    clients: dict[tuple[str, RetryPolicy], LLMClient] = context.shared.setdefault("judge_clients", {})
+    client = clients.get((model.hash, retry))
+    if client is None:
+        cache = (ResponseCache(Path(context.cache_dir), read=True, write=True, keep_open=False)
+                 if context.cache_dir else None)
+        client = clients[(model.hash, retry)] = LLMClient(model, retry, cache=cache)
+    return client
+
+
+def _cache_key(config: Mapping[str, Any], messages: list[dict[str, str]], sample: int) -> str:
     payload = {k: config.get(k) for k in ("model", "temperature", "max_tokens", "api_base", "extra")}
     blob = json.dumps({"config": payload, "messages": messages, "sample": sample}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+def _legacy_cached(context: Context, key: str) -> str | None:
+    """A verdict text cached by earlier versions as ``cache/judge/<k[:2]>/<key>.json``, if any."""
+    if not context.cache_dir:
+        return None
+    path = Path(context.cache_dir) / key[:2] / f"{key}.json"
+    try:
+        text = json.loads(path.read_text(encoding="utf-8")).get("text")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return text if isinstance(text, str) else None
+
+
 async def call_judge(messages: list[dict[str, str]], config: dict[str, Any], sample: int,
                      context: Context) -> dict[str, Any]:
-    """One judge call (cached). Returns ``{"text": ...}`` or ``{"error": ...}``."""
+    """One judge call through the model layer (cached, retried). Returns ``{"text": ...}`` or ``{"error": ...}``."""
     key = _cache_key(config, messages, sample)
-    cache_path = Path(context.cache_dir) / key[:2] / f"{key}.json" if context.cache_dir else None
-    if cache_path is not None and cache_path.is_file():
-        try:
-            return {**json.loads(cache_path.read_text(encoding="utf-8")), "cached": True}
-        except (OSError, json.JSONDecodeError):
-            pass
-    from prodbench.llm.client import call_with_retries, litellm_module
-
-    litellm = litellm_module()
+    client = judge_client(config, context)
+    if client.cached(key) is None:
+        legacy = _legacy_cached(context, key)
+        if legacy is not None:
+            return {"text": legacy, "cached": True}
     semaphore = context.shared.setdefault("judge_semaphore", asyncio.Semaphore(int(config.get("concurrency", 4))))
-    kwargs = {"temperature": config.get("temperature", 0.0), "max_tokens": config.get("max_tokens"),
-              "timeout": config.get("timeout_s"), **_endpoint(config)}
-    if sample:
-        kwargs["seed"] = sample  # distinct samples where the provider honours seeds
-    if not str(config["model"]).startswith("local/"):
-        kwargs["max_retries"] = 0  # the openai SDK's own retries; ours are in call_with_retries
-    retry = {"timeout_s": float(config.get("timeout_s", 60)), "max_retries": int(config.get("max_retries", 2)),
-             "backoff_base_s": 0.5, "backoff_max_s": 10.0}
     async with semaphore:
-        outcome = await call_with_retries(
-            lambda: litellm.acompletion(model=config["model"], messages=messages,
-                                        **{k: v for k, v in kwargs.items() if v is not None}),
-            retry,
-        )
+        # distinct samples where the provider honours seeds
+        outcome = await client.complete(messages, key=key, overrides={"seed": sample} if sample else None)
     if outcome.response is None:
         error = outcome.error or {}
         kind = "timeout" if "timeout" in str(error.get("type", "")).lower() else error.get("type", "error")
         return {"error": f"judge {kind}: {str(error.get('message', ''))[:160]}"}
-    text = outcome.response.get("content") or ""
-    result = {"text": text}
-    if cache_path is not None:
-        from prodbench.core.fsutil import write_json
-
-        write_json(cache_path, result)
+    result: dict[str, Any] = {"text": outcome.response.get("content") or ""}
+    if outcome.cached:
+        result["cached"] = True
     return result
 
 
@@ -279,12 +298,12 @@ def aggregate(verdicts: list[Any], errors: list[str], rubric: Rubric) -> ScoreRe
     counts = Counter(verdicts)
     modal, modal_count = counts.most_common(1)[0]
     details["agreement"] = round(modal_count / len(verdicts), 6)
-    if rubric.scale == "pass/fail":
+    if isinstance(rubric.scale, str):  # pass/fail (the judge scorer refuses pairwise rubrics)
         value = sum(1.0 for v in verdicts if v) / len(verdicts)
         passed = value >= 0.5
         label = f"judge: {sum(1 for v in verdicts if v)}/{len(verdicts)} PASS"
     else:
-        low, high = rubric.scale  # type: ignore[misc]
+        low, high = rubric.scale
         mean = sum(verdicts) / len(verdicts)
         value = (mean - low) / (high - low)
         passed = mean >= (rubric.pass_at if rubric.pass_at is not None else (low + high) / 2)
@@ -313,7 +332,7 @@ def judge(settings: dict[str, Any], context: Context):
 
 
 async def sample_verdicts(messages: list[dict[str, str]], config: dict[str, Any], context: Context,
-                          scale: str) -> tuple[list[Any], list[str]]:
+                          scale: tuple[int, int] | str) -> tuple[list[Any], list[str]]:
     """Ask the judge ``config["samples"]`` times; return parsed verdicts and per-sample errors.
 
     An API error, a timeout or an unparsable reply is an error, never a verdict.
