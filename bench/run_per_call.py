@@ -42,7 +42,7 @@ def main() -> None:
     os.environ.setdefault("PRODBENCH_TEST_KEY", "bench")
     from _fake_project import fake_model, prompt
     from prodbench.core.records import LoadedPrompt
-    from prodbench.llm.client import litellm_module
+    from prodbench.llm.loader import litellm_module
     from prodbench.run.stage import run_model
     from run_throughput import start_server
 

@@ -1,7 +1,10 @@
 """Shared pytest setup: isolate state in temp dirs and never touch the network.
 
-Per-area fixtures live in ``tests/_<area>_helpers.py``; this file only holds what every
-test needs (environment isolation, markers, a copy of the repository to work in).
+Tests mirror the package (``tests/<stage>/`` for ``tools/prodbench/<stage>/``); each folder's
+``conftest.py`` holds that stage's fixtures. This file holds what several folders need:
+environment isolation, markers, the repository root and copies of it, loaded prompts, score rows
+and validate fixture projects. The local test servers (``llm_server.py``, ``github_server.py``)
+are real components, importable because pyproject.toml puts tests/ on ``pythonpath``.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="embedded model needs the [local] extra (llama-cpp-python)"))
 
 
-def loaded(record: dict, set_name: str = "golden", file: str | None = None, line: int = 1):
+def _loaded(record: dict, set_name: str = "golden", file: str | None = None, line: int = 1):
     """``record`` as :func:`prodbench.core.prompts.load_prompts` returns it (a ``LoadedPrompt``)."""
     from prodbench.core.records import LoadedPrompt
 
@@ -124,7 +127,7 @@ def score_record(rid: str = "p-001", task_type: str = "fact_recall", difficulty:
     if checks is not None:
         rec["checks"] = checks
     rec.update(extra)
-    return loaded(rec, set_name)
+    return _loaded(rec, set_name)
 
 
 def score_run_row(rec: Any, model: str, response: str | None, *, error: dict | None = None,
@@ -219,3 +222,10 @@ def make_project() -> Callable[..., Path]:
     prompts). Returns ``root``.
     """
     return _make_project
+
+
+@pytest.fixture
+def loaded() -> Callable[..., Any]:
+    """Factory: ``loaded(record, set_name="golden", file=None, line=1)``, the ``LoadedPrompt`` that
+    :func:`prodbench.core.prompts.load_prompts` would return for ``record``."""
+    return _loaded

@@ -72,7 +72,8 @@ def test_judge_uses_the_response_cache(server: LLMServer, tmp_path: Path) -> Non
 
 
 def test_judge_reads_verdicts_cached_by_earlier_versions(server: LLMServer, tmp_path: Path) -> None:
-    from prodbench.score.scorers.judge import _cache_key, conversation_text, judge_config, load_rubric, render
+    from prodbench.score.scorers.judge import _cache_key, conversation_text, judge_config
+    from prodbench.score.scorers.rubric import load_rubric, render
 
     context = Context(params={"score": {"judge": {"model": "openai/judge", "api_base": server.api_base,
                                                   "api_key_env": KEY_ENV, "temperature": 0.0, "samples": 1,

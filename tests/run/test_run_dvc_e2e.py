@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_repo
 from llm_server import LLMServer
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +23,13 @@ def _sh(root: Path, env: dict[str, str], *cmd: str) -> subprocess.CompletedProce
 
 @pytest.mark.skipif(shutil.which("dvc") is None or shutil.which("git") is None, reason="needs git and dvc")
 def test_dvc_repro_runs_a_model_stage_and_reuses_the_persisted_cache(tmp_path, fake_model, make_project, prompt,
-                                                                    read_rows, write_prompts, subprocess_env):
+                                                                    read_rows, write_prompts, subprocess_env, copy_repo_files):
     with LLMServer() as server:
         records = [prompt(i) for i in range(6)]
         root = make_project(tmp_path / "repo", {"fake-a": fake_model(server.api_base),
                                                 "fake-b": fake_model(server.api_base, temperature=0.7)}, records)
         # fake-b exists so that foreach makes two stages; only run@fake-a is reproduced (fast)
-        copy_repo(root, ("dvc.yaml", ".dvcignore", "tools"))
+        copy_repo_files(root, ("dvc.yaml", ".dvcignore", "tools"))
         (root / "reports").mkdir()
         (root / "reports/validation.json").write_text(json.dumps({"ok": True}))
         env = subprocess_env(root)

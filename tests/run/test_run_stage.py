@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from conftest import loaded
 from llm_server import LLMServer
 from prodbench.core.errors import UserError
 from prodbench.llm.config import config_hash
@@ -22,7 +21,7 @@ def run_fake(fast_run):
     return run
 
 
-def test_rows_match_contract_and_untouched_rerun_makes_no_call(server, tmp_path, fake_model, prompt, run_fake):
+def test_rows_match_contract_and_untouched_rerun_makes_no_call(server, tmp_path, fake_model, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(12)]
     cfg = fake_model(server.api_base)
     rows = run_fake(records, cfg, tmp_path)
@@ -44,7 +43,7 @@ def test_rows_match_contract_and_untouched_rerun_makes_no_call(server, tmp_path,
 
 
 @pytest.mark.parametrize("k", [1, 3])
-def test_editing_k_prompts_makes_exactly_k_calls(server, tmp_path, k, fake_model, prompt, run_fake):
+def test_editing_k_prompts_makes_exactly_k_calls(server, tmp_path, k, fake_model, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(10)]
     cfg = fake_model(server.api_base)
     run_fake(records, cfg, tmp_path)
@@ -59,7 +58,7 @@ def test_editing_k_prompts_makes_exactly_k_calls(server, tmp_path, k, fake_model
 
 @pytest.mark.parametrize("change", [{"temperature": 0.5}, {"max_tokens": 7}, {"seed": 2},
                                     {"system_prompt": "Be brief."}, {"extra": {"top_p": 0.9}}])
-def test_any_config_change_invalidates_that_model_only(server, tmp_path, change, fake_model, prompt, run_fake):
+def test_any_config_change_invalidates_that_model_only(server, tmp_path, change, fake_model, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(4)]
     cfg = fake_model(server.api_base)
     run_fake(records, cfg, tmp_path)
@@ -73,7 +72,7 @@ def test_any_config_change_invalidates_that_model_only(server, tmp_path, change,
     assert server.total_calls == 0
 
 
-def test_no_cache_and_refresh(server, tmp_path, fake_model, prompt, run_fake):
+def test_no_cache_and_refresh(server, tmp_path, fake_model, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(3)]
     cfg = fake_model(server.api_base)
     run_fake(records, cfg, tmp_path, use_cache=False)
@@ -86,7 +85,7 @@ def test_no_cache_and_refresh(server, tmp_path, fake_model, prompt, run_fake):
     assert server.total_calls == 0
 
 
-def test_multi_turn_is_generated_turn_by_turn(server, tmp_path, fake_model, multi_turn, run_fake):
+def test_multi_turn_is_generated_turn_by_turn(server, tmp_path, fake_model, multi_turn, run_fake, loaded):
     records = [loaded(multi_turn(1))]
     cfg = fake_model(server.api_base, system_prompt="You are terse.")
     rows = run_fake(records, cfg, tmp_path)
@@ -103,7 +102,7 @@ def test_multi_turn_is_generated_turn_by_turn(server, tmp_path, fake_model, mult
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "hang", "malformed", "disconnect"])
-def test_recovers_from_injected_failures_without_losing_or_duplicating_rows(server, tmp_path, kind, fake_model, fast_run, prompt):
+def test_recovers_from_injected_failures_without_losing_or_duplicating_rows(server, tmp_path, kind, fake_model, fast_run, prompt, loaded):
     records = [loaded(prompt(i)) for i in range(8)]
     server.fail(kind, times=3, retry_after=0.05)
     stats = RunStats("fake")
@@ -118,7 +117,7 @@ def test_recovers_from_injected_failures_without_losing_or_duplicating_rows(serv
     assert all(r["response"] == f"Answer to: question {int(r['id'][2:])}" for r in rows)
 
 
-def test_retry_after_is_honoured(server, tmp_path, fake_model, fast_run, prompt):
+def test_retry_after_is_honoured(server, tmp_path, fake_model, fast_run, prompt, loaded):
     server.fail("429", times=1, retry_after=0.4)
     records = [loaded(prompt(1))]
     run_model(records, "fake", fake_model(server.api_base), {**fast_run, "backoff_max_s": 5}, tmp_path)
@@ -128,7 +127,7 @@ def test_retry_after_is_honoured(server, tmp_path, fake_model, fast_run, prompt)
     assert gap >= 0.38
 
 
-def test_row_that_keeps_failing_is_recorded_not_dropped_nor_cached(server, tmp_path, fake_model, fast_run, prompt, run_fake):
+def test_row_that_keeps_failing_is_recorded_not_dropped_nor_cached(server, tmp_path, fake_model, fast_run, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(5)]
     server.fail("500", times=None, match="question 2")
     stats = RunStats("fake")
@@ -145,7 +144,7 @@ def test_row_that_keeps_failing_is_recorded_not_dropped_nor_cached(server, tmp_p
     assert all(r["error"] is None for r in rows)
 
 
-def test_client_errors_are_not_retried(server, tmp_path, fake_model, fast_run, prompt):
+def test_client_errors_are_not_retried(server, tmp_path, fake_model, fast_run, prompt, loaded):
     records = [loaded(prompt(1))]
     cfg = fake_model(server.api_base)
     server.responder = lambda body: (_ for _ in ()).throw(AssertionError("unreachable"))
@@ -154,7 +153,7 @@ def test_client_errors_are_not_retried(server, tmp_path, fake_model, fast_run, p
     assert rows[0]["attempts"] == 1
 
 
-def test_missing_api_key_fails_before_any_call(server, tmp_path, monkeypatch, fake_model, key_env, prompt, run_fake):
+def test_missing_api_key_fails_before_any_call(server, tmp_path, monkeypatch, fake_model, key_env, prompt, run_fake, loaded):
     monkeypatch.delenv(key_env)
     with pytest.raises(UserError) as info:
         run_fake([loaded(prompt(1))], fake_model(server.api_base), tmp_path)
@@ -163,14 +162,14 @@ def test_missing_api_key_fails_before_any_call(server, tmp_path, monkeypatch, fa
     assert server.total_calls == 0
 
 
-def test_provider_key_missing_from_environment(server, tmp_path, monkeypatch, prompt, run_fake):
+def test_provider_key_missing_from_environment(server, tmp_path, monkeypatch, prompt, run_fake, loaded):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(UserError) as info:
         run_fake([loaded(prompt(1))], {"model": "openai/gpt-4o-mini"}, tmp_path)
     assert "OPENAI_API_KEY" in str(info.value)
 
 
-def test_unknown_provider_fails_before_any_call(server, tmp_path, fake_model, prompt, run_fake):
+def test_unknown_provider_fails_before_any_call(server, tmp_path, fake_model, prompt, run_fake, loaded):
     with pytest.raises(UserError) as info:
         run_fake([loaded(prompt(1))], fake_model(server.api_base, model="nosuchprovider-xyz/model"),
              tmp_path)
@@ -178,13 +177,13 @@ def test_unknown_provider_fails_before_any_call(server, tmp_path, fake_model, pr
     assert server.total_calls == 0
 
 
-def test_unknown_local_model(tmp_path, prompt, run_fake):
+def test_unknown_local_model(tmp_path, prompt, run_fake, loaded):
     with pytest.raises(UserError) as info:
         run_fake([loaded(prompt(1))], {"model": "local/not-a-model"}, tmp_path)
     assert "local/smollm2-135m" in str(info.value)
 
 
-def test_shards_partition_and_use_separate_cache_files(server, tmp_path, fake_model, fast_run, prompt, run_fake):
+def test_shards_partition_and_use_separate_cache_files(server, tmp_path, fake_model, fast_run, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(30)]
     cfg = fake_model(server.api_base)
     parts = [select_shard(records, (i, 3)) for i in (1, 2, 3)]
@@ -201,7 +200,7 @@ def test_shards_partition_and_use_separate_cache_files(server, tmp_path, fake_mo
     assert server.total_calls == 0
 
 
-def test_router_config_stands_in_for_a_model(server, tmp_path, key_env, prompt, run_fake):
+def test_router_config_stands_in_for_a_model(server, tmp_path, key_env, prompt, run_fake, loaded):
     with LLMServer(responder=lambda body: "from B") as other:
         cfg = {
             "model": "fake-group",
@@ -221,7 +220,7 @@ def test_router_config_stands_in_for_a_model(server, tmp_path, key_env, prompt, 
         assert all(r["error"] is None for r in rows)
 
 
-def test_router_missing_env_fails_fast(server, tmp_path, monkeypatch, key_env, prompt, run_fake):
+def test_router_missing_env_fails_fast(server, tmp_path, monkeypatch, key_env, prompt, run_fake, loaded):
     monkeypatch.delenv(key_env)
     cfg = {"model": "g", "router": {"model_list": [{"model_name": "g", "litellm_params": {
         "model": "openai/a", "api_base": server.api_base, "api_key": f"os.environ/{key_env}"}}]}}
@@ -230,7 +229,7 @@ def test_router_missing_env_fails_fast(server, tmp_path, monkeypatch, key_env, p
     assert server.total_calls == 0
 
 
-def test_journal_resumes_even_without_cache(server, tmp_path, fake_model, prompt, run_fake):
+def test_journal_resumes_even_without_cache(server, tmp_path, fake_model, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(6)]
     cfg = fake_model(server.api_base)
     journal = tmp_path / "journal.jsonl"
@@ -244,7 +243,7 @@ def test_journal_resumes_even_without_cache(server, tmp_path, fake_model, prompt
     assert [r["id"] for r in rows] == [r.id for r in records]
 
 
-def test_api_key_never_in_results(server, tmp_path, monkeypatch, fake_model, fast_run, key_env, prompt):
+def test_api_key_never_in_results(server, tmp_path, monkeypatch, fake_model, fast_run, key_env, prompt, loaded):
     secret = "sk-very-secret-value-123"
     monkeypatch.setenv(key_env, secret)
     server.fail("500", times=None)
@@ -255,7 +254,7 @@ def test_api_key_never_in_results(server, tmp_path, monkeypatch, fake_model, fas
     assert os.environ[key_env] == secret
 
 
-def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_path, fake_model, fast_run, prompt, run_fake):
+def test_forked_workers_share_the_work_without_loss_or_duplicates(server, tmp_path, fake_model, fast_run, prompt, run_fake, loaded):
     records = [loaded(prompt(i)) for i in range(40)]
     cfg = fake_model(server.api_base)
     run_fake(records[:5], cfg, tmp_path / "warm")  # 5 rows already cached: counted once, by the parent

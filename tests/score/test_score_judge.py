@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from _score_helpers import record, run_row
 from llm_server import LLMServer, last_user_message
 from prodbench.score import score_results, summarize
 from prodbench.score.scorers import Context, Item, SettingsError, get_scorer
-from prodbench.score.scorers.judge import load_rubric, parse_verdict
+from prodbench.score.scorers.judge import parse_verdict
+from prodbench.score.scorers.rubric import load_rubric
 
 KEY_ENV = "PRODBENCH_TEST_JUDGE_KEY"
+PRO_PLAN_QUESTION = {"id": "p-001", "messages": [{"role": "user", "content": "What is the Pro plan price?"}],
+                     "task_type": "fact_recall", "difficulty": "easy", "source": "synthetic", "reference": "20 EUR"}
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def judge_once(server, settings, response="The Pro plan costs 20 EUR.", cache_di
     scorer = get_scorer("judge")(settings, context)
     import asyncio
 
-    item = Item(record=record(reference="20 EUR").record, response=response, model="m")
+    item = Item(record=PRO_PLAN_QUESTION, response=response, model="m")
     return asyncio.run(scorer(item))
 
 
@@ -113,18 +115,18 @@ def test_some_samples_unparsable_uses_the_rest(judge_env):
     assert result.score == 1.0 and result.details["parsed"] == 1 and result.details["errors"]
 
 
-def test_pairwise_randomises_order_and_maps_the_verdict_back(judge_env):
+def test_pairwise_randomises_order_and_maps_the_verdict_back(judge_env, make_record, make_run_row):
     def prefer_good(body):
         text = last_user_message(body)
         a_part = text.split("## Response A", 1)[1].split("## Response B", 1)[0]
         return '{"winner": "A"}' if "GOOD" in a_part else '{"winner": "B"}'
 
-    recs = [record(f"q{i}", reference="x") for i in range(12)]
+    recs = [make_record(f"q{i}", reference="x") for i in range(12)]
     plan = {"fact_recall": [{"scorer": "judge_pairwise", "baseline": "base"}]}
     with LLMServer(responder=prefer_good) as server:
         params = params_for(server)
         params["score"]["plan"] = plan
-        runs = [run_row(r, "base", "weak answer") for r in recs] + [run_row(r, "cand", "GOOD answer") for r in recs]
+        runs = [make_run_row(r, "base", "weak answer") for r in recs] + [make_run_row(r, "cand", "GOOD answer") for r in recs]
         rows = score_results(recs, runs, params)
         positions = ["GOOD" in last_user_message(b).split("## Response B")[0] for b in server.requests]
     cand = [r for r in rows if r["model"] == "cand"]
@@ -136,14 +138,14 @@ def test_pairwise_randomises_order_and_maps_the_verdict_back(judge_env):
     assert swaps == {True, False}
 
 
-def test_judge_in_the_plan_records_errors_per_row(judge_env):
-    recs = [record("a", reference="x"), record("b", reference="x")]
+def test_judge_in_the_plan_records_errors_per_row(judge_env, make_record, make_run_row):
+    recs = [make_record("a", reference="x"), make_record("b", reference="x")]
 
     def reply(body):
         return "unclear" if "answer-b" in last_user_message(body) else '{"score": 5}'
 
     with LLMServer(responder=reply) as server:
-        rows = score_results(recs, [run_row(recs[0], "m", "answer-a"), run_row(recs[1], "m", "answer-b")],
+        rows = score_results(recs, [make_run_row(recs[0], "m", "answer-a"), make_run_row(recs[1], "m", "answer-b")],
                              params_for(server))
     by_id = {r["id"]: r for r in rows}
     assert by_id["a"]["score"] == 1.0
@@ -171,7 +173,7 @@ def test_embedded_model_as_judge_gives_a_verdict_or_a_judge_error():
     params = {"score": {"judge": {"model": "local/smollm2-135m", "temperature": 0.0, "samples": 1,
                                   "max_tokens": 24, "timeout_s": 120, "max_retries": 0}}}
     scorer = get_scorer("judge")({"rubric": "accuracy"}, Context(params=params))
-    result = asyncio.run(scorer(Item(record=record(reference="20 EUR").record, response="It costs 20 EUR.", model="m")))
+    result = asyncio.run(scorer(Item(record=PRO_PLAN_QUESTION, response="It costs 20 EUR.", model="m")))
     if result.error is None:
         assert 0.0 <= result.score <= 1.0 and result.details["parsed"] == 1
     else:

@@ -52,9 +52,10 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     if llm_model:
         models = params.get("models") or {}
         if llm_model not in models:
-            raise UserError(f"--llm-tagger {llm_model!r} is not a key of params.yaml models "
+            raise UserError(f"--model {llm_model!r} (the LLM tagger) is not a key of params.yaml models "
                             f"({', '.join(sorted(models))})", exit_code=2)
-        tagger = LLMTagger(llm_model, models[llm_model], project.cache_dir / "tagger", params.get("taxonomy") or {})
+        tagger = LLMTagger(llm_model, models[llm_model], project.cache_dir / "tagger", params.get("taxonomy") or {},
+                           run_params=params.get("run"))
     if logs:
         files = list(logs)
     else:

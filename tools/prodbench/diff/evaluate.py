@@ -18,7 +18,7 @@ from prodbench.core.errors import UserError
 from prodbench.core.params import load_params
 from prodbench.core.project import Project
 from prodbench.core.prompts import load_prompts
-from prodbench.core.records import LoadedPrompt, RunRow
+from prodbench.core.records import LoadedPrompt, RunRow, ScoreRow
 from prodbench.diff.git import Revision
 from prodbench.llm.config import ModelConfig
 
@@ -54,7 +54,7 @@ class ModelEval:
 
     config: dict[str, Any]
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)  # RunRow; diff/stage.py reads them as dicts
-    scores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scores: dict[str, ScoreRow] = field(default_factory=dict)
     unevaluated: list[dict[str, str]] = field(default_factory=list)
     cache_only: bool = False
 

@@ -8,21 +8,19 @@ request up in the cache, else calls litellm with a per-call timeout and our retr
 honoured, error messages redacted), prices the response and stores it. Every caller so gets
 retries, timeouts, caching, routers and the embedded model the same way.
 
-litellm is imported lazily (:func:`litellm_module`) with its price list read locally
-(``LITELLM_LOCAL_MODEL_COST_MAP=True``, no download) and with the per-call work nobody
-uses switched off (see ``docs/run.md`` for the profile behind each knob).
+litellm is imported lazily (:func:`prodbench.llm.loader.litellm_module`), configured once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from prodbench.llm.cache import ResponseCache, cache_key
 from prodbench.llm.config import ModelConfig, RetryPolicy
+from prodbench.llm.loader import litellm_module
 from prodbench.llm.retry import (
     RETRY_STATUS,
     RETRY_TYPES,
@@ -37,74 +35,6 @@ __all__ = [
     "RETRY_STATUS", "RETRY_TYPES", "CallOutcome", "LLMClient", "backoff_delay", "call_with_retries",
     "error_record", "is_retryable", "litellm_module", "parse_response", "price", "retry_after_s",
 ]
-
-_LITELLM: Any = None
-
-
-def litellm_module() -> Any:
-    """Import and configure litellm once (offline price list, quiet, lean per-call path)."""
-    global _LITELLM
-    if _LITELLM is not None:
-        return _LITELLM
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_TELEMETRY", "False")
-    import litellm
-
-    litellm.telemetry = False
-    litellm.suppress_debug_info = True
-    litellm.set_verbose = False
-    litellm.turn_off_message_logging = True
-    litellm.num_retries = 0
-    if os.environ.get("PRODBENCH_LITELLM_LEAN", "1") != "0":
-        _lean(litellm)
-    from prodbench.llm.providers import register
-
-    register(litellm)
-    _LITELLM = litellm
-    return litellm
-
-
-def _has_callbacks(litellm: Any) -> bool:
-    """True if the user registered any litellm logging callback (then logging stays on)."""
-    names = ("callbacks", "success_callback", "_async_success_callback", "input_callback",
-             "failure_callback", "_async_failure_callback", "service_callback")
-    return any(getattr(litellm, name, None) for name in names)
-
-
-def _lean(litellm: Any) -> None:
-    """Switch off per-call work the run stage does not use (measured in docs/run.md).
-
-    * litellm prices every response through ``Logging.response_cost_calculator`` (model-info
-      lookups, ~1/4 of the client CPU per call); the run stage prices a response itself from
-      the model's per-token prices, looked up once per model (:func:`token_prices`).
-    * With no logging callback registered, the success-logging pass (payload building,
-      redaction, a scheduled task per call) has no consumer; it is skipped. If the user
-      registers callbacks, it runs as usual.
-
-    Each patch is applied only if the attribute exists, so a litellm upgrade that renames them
-    degrades to the normal (slower) path. ``PRODBENCH_LITELLM_LEAN=0`` disables all of it.
-    """
-    logging_cls: Any
-    try:
-        from litellm.litellm_core_utils.litellm_logging import Logging as logging_cls
-    except ImportError:  # pragma: no cover - layout of another litellm version
-        logging_cls = None
-    if logging_cls is not None and hasattr(logging_cls, "response_cost_calculator"):
-        def _no_cost(self: Any, *args: Any, **kwargs: Any) -> None:
-            return None
-
-        logging_cls.response_cost_calculator = _no_cost
-    utils: Any = getattr(litellm, "utils", None)
-    original = getattr(utils, "dispatch_success_logging", None)
-    if callable(original) and not getattr(original, "_prodbench_lean", False):
-        def dispatch_success_logging(*args: Any, **kwargs: Any) -> Any:
-            if _has_callbacks(litellm):
-                return original(*args, **kwargs)
-            return None
-
-        dispatch_success_logging._prodbench_lean = True  # type: ignore[attr-defined]
-        utils.dispatch_success_logging = dispatch_success_logging
-
 
 _PRICES: dict[str, tuple[float, float] | None] = {}
 

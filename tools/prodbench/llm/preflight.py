@@ -24,7 +24,7 @@ def check_provider(config: ModelConfig) -> None:
     Raises:
         UserError: With the params.yaml field and what to do.
     """
-    from prodbench.llm.client import litellm_module
+    from prodbench.llm.loader import litellm_module
 
     litellm = litellm_module()
     if config.router:
