@@ -9,6 +9,7 @@ are real components, importable because pyproject.toml puts tests/ on ``pythonpa
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import json
@@ -229,3 +230,94 @@ def loaded() -> Callable[..., Any]:
     """Factory: ``loaded(record, set_name="golden", file=None, line=1)``, the ``LoadedPrompt`` that
     :func:`prodbench.core.prompts.load_prompts` would return for ``record``."""
     return _loaded
+
+
+# --------------------------------------------------------------------------- the package's import graph
+# Read as text (ast), nothing imported: used by tests/core/test_package_shape.py (module sizes,
+# cycles, layering) and tests/workflows/test_dvc_code_deps.py (DVC stages list the code they run).
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+class PackageGraph:
+    """Every module of ``tools/prodbench`` and the ``prodbench`` modules each one imports.
+
+    ``imports``: what a module's import statements name, wherever they stand (module level or
+    inside a function) except under ``if TYPE_CHECKING:``; a name of a lazy package face
+    (``from prodbench.data import ingest_files``) counts as its module (``prodbench.data.ingest``,
+    from the face's ``_EXPORTS``). ``reaches`` adds what runs without an import statement:
+    modules named in a string (rule modules loaded by name), ``f"prodbench.pkg.{x}"`` (every
+    module of that package) and the parent packages an import runs first.
+    """
+
+    def __init__(self, package: Path) -> None:
+        self.package = package
+        self.modules: dict[str, Path] = {}
+        for path in sorted(package.rglob("*.py")):
+            parts = list(path.relative_to(package.parent).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            self.modules[".".join(parts)] = path
+        self.exports = {name: self._lazy_exports(path) for name, path in self.modules.items()
+                        if path.name == "__init__.py"}
+        read = {name: self._imports(path) for name, path in self.modules.items()}
+        self.imports = {name: statements - {name} for name, (statements, _) in read.items()}
+        self.reaches = {name: (statements | loaded) - {name} for name, (statements, loaded) in read.items()}
+
+    @staticmethod
+    def _lazy_exports(path: Path) -> dict[str, str]:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_EXPORTS" for t in node.targets)
+                    and isinstance(node.value, ast.Dict)):
+                return {k.value: v.value for k, v in zip(node.value.keys, node.value.values, strict=True)
+                        if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+        return {}
+
+    def _imports(self, path: Path) -> tuple[set[str], set[str]]:
+        """(modules named by import statements, modules loaded by name or through parents)."""
+        found: set[str] = set()
+        by_name: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                     for stmt in block.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("prodbench"):
+                module = str(node.module)
+                for alias in node.names:
+                    candidate = f"{module}.{alias.name}"
+                    lazy = self.exports.get(module, {}).get(alias.name) if hasattr(self, "exports") else None
+                    found.add(candidate if candidate in self.modules else f"{module}.{lazy}" if lazy else module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("prodbench"))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in self.modules:
+                by_name.add(node.value)
+            elif (isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant)
+                  and str(node.values[0].value).startswith("prodbench.") and str(node.values[0].value).endswith(".")):
+                prefix = str(node.values[0].value)
+                by_name.update(m for m in self.modules if m.startswith(prefix))
+        for name in found | set(by_name):  # importing a.b.c runs a/__init__ and a/b/__init__ first
+            parts = name.split(".")
+            by_name.update(".".join(parts[:i]) for i in range(1, len(parts)))
+        return {m for m in found if m in self.modules}, {m for m in by_name if m in self.modules}
+
+    def closure(self, start: str) -> set[str]:
+        """``start`` and every module it reaches through imports."""
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(self.reaches[name] - seen)
+        return seen
+
+
+@pytest.fixture(scope="session")
+def package_graph() -> PackageGraph:
+    """The import graph of ``tools/prodbench`` (see :class:`PackageGraph`)."""
+    return PackageGraph(REPO_ROOT / "tools" / "prodbench")

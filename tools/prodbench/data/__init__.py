@@ -19,8 +19,9 @@ The names below are the public API. They are imported on first use, so importing
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodbench.core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from prodbench.data.anonymize import ENTITY_TYPES, Anonymizer, Finding, detect
@@ -47,12 +48,4 @@ __all__ = [
     "ingest_files", "iter_log", "iter_pending", "raw_logs", "read_lock", "retag", "sample_slice", "write_report",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _EXPORTS)

@@ -25,8 +25,9 @@ model layer) and the GitHub client are imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from prodbench.core.lazy import lazy_attributes
 from prodbench.diff.document import SCHEMA_VERSION, DiffDocument, parse_document
 from prodbench.diff.render import render_comment, render_from_file
 from prodbench.diff.stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
@@ -35,18 +36,11 @@ if TYPE_CHECKING:
     from prodbench.diff.comment import GitHubClient, post_sticky
     from prodbench.diff.stage import DiffOutcome, DiffSettings, compute_diff, run_diff
 
-_LAZY = {"GitHubClient": "comment", "post_sticky": "comment", "DiffOutcome": "stage", "DiffSettings": "stage",
+_EXPORTS = {"GitHubClient": "comment", "post_sticky": "comment", "DiffOutcome": "stage", "DiffSettings": "stage",
          "compute_diff": "stage", "run_diff": "stage"}
 
 __all__ = ["IMPROVEMENT", "NOISE", "NO_DATA", "REGRESSION", "SCHEMA_VERSION", "DiffDocument", "DiffOutcome",
            "DiffSettings", "GitHubClient", "compare_paired", "compute_diff", "parse_document", "post_sticky",
            "render_comment", "render_from_file", "run_diff"]
 
-
-def __getattr__(name: str) -> Any:
-    """Import the heavier parts (orchestration, GitHub client) on first use."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"prodbench.diff.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'prodbench.diff' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _EXPORTS)

@@ -19,8 +19,9 @@ package loads neither numpy, scipy nor matplotlib::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from prodbench.core.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from prodbench.production.correlate import (
@@ -60,12 +61,4 @@ __all__ = [
     "read_production", "record_launch", "render_markdown", "run_correlate", "write_plots",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _EXPORTS)
