@@ -14,6 +14,7 @@ Register with :func:`prodbench.llm.providers.register`; then
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -72,10 +73,22 @@ def _llama(model: str) -> Any:
         if str(path) not in _LLAMAS:
             from llama_cpp import Llama
 
+            if not _LLAMAS:
+                atexit.register(_close_all)
             _LLAMAS[str(path)] = Llama(
                 model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, verbose=False
             )
         return _LLAMAS[str(path)]
+
+
+def _close_all() -> None:
+    """Free the loaded models while the interpreter is intact (llama.cpp's own finaliser, run at
+    shutdown, prints a TypeError traceback once module globals are gone)."""
+    for llama in _LLAMAS.values():
+        close = getattr(llama, "close", None)
+        if callable(close):
+            close()
+    _LLAMAS.clear()
 
 
 def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
