@@ -202,8 +202,8 @@ def project_ledger(root: Path, params: dict[str, Any]) -> Any:
         _WORD_MEMO.clear()
         _LEDGERS[key] = Ledger.load(path, salt, label=rel)
     ledger = _LEDGERS[key]
-    if salt is None and ledger.entries and rel not in _SKIP_SAID:
-        _SKIP_SAID.add(rel)
+    if salt is None and ledger.values and str(path) not in _SKIP_SAID:
+        _SKIP_SAID.add(str(path))
         print(f"validate: {rel}: ledger check skipped: no salt (set ${salt_env})", file=sys.stderr)
     return ledger if salt is not None and ledger.values else None
 
