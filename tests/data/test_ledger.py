@@ -11,7 +11,7 @@ from click.testing import Result
 
 from prodbench.core.errors import UserError
 from prodbench.data.anonymize import Anonymizer
-from prodbench.data.consistency import BatchSweep, common_words
+from prodbench.data.consistency import BatchSweep, carries, common_words, name_parts
 from prodbench.data.ledger import Ledger
 
 SALT = "a-test-salt-of-enough-length-0123"
@@ -42,6 +42,22 @@ def test_a_value_found_once_is_replaced_everywhere_in_the_record_and_the_run() -
     assert later == ["ticket from <PERSON_1>: refund?"]  # another record of the same batch
     untouched = sweep.apply(anonymizer, ["Will you ring me?"])
     assert untouched == ["Will you ring me?"]
+
+
+def test_only_likely_personal_values_are_carried_beyond_their_record() -> None:
+    common = common_words()
+    assert carries("PERSON", f"Grzegorz {SURNAME}", common) and carries("PHONE", "+48 601 234 567")
+    assert not carries("PERSON", "Ring") and not carries("PERSON", "The Ring", common)
+    assert not carries("IP_ADDRESS", "192.168.1.1") and carries("IP_ADDRESS", "81.2.69.160")
+    assert name_parts("PERSON", "Monte Flavio") == ["flavio"]  # a place word is never carried alone
+    anonymizer, sweep = Anonymizer(), BatchSweep(common)
+    original = f"My name is Grzegorz {SURNAME}, about the ring size"
+    anonymized = [anonymizer.text(original)]
+    sweep.apply(anonymizer, anonymized, [original])
+    full = "grzegorz " + SURNAME.lower()
+    assert sorted(sweep.carried) == sorted([("PERSON", full), ("PERSON", "grzegorz"), ("PERSON", SURNAME.lower())])
+    sweep.apply(anonymizer, anonymized, [original.lower()])  # written in lower case: only the full name
+    assert sweep.carried == [("PERSON", full)]
 
 
 def test_ledger_keeps_keyed_hashes_only_and_finds_values_across_spacing_and_case(tmp_path: Path) -> None:

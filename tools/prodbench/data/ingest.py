@@ -356,12 +356,12 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         return
     log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
-    texts = run.sweep.apply(anonymizer, [m["content"] if m["content"] is None else anonymizer.text(m["content"])
-                                         for m in messages])
+    originals = [m["content"] for m in messages]
+    texts = run.sweep.apply(anonymizer, [t if t is None else anonymizer.text(t) for t in originals], originals)
     for message, text in zip(messages, texts, strict=True):
         message["content"] = None if text is None else normalize_content(text)
     if run.ledger is not None:
-        ledger_record(run.ledger, anonymizer, run.sweep.common)
+        ledger_record(run.ledger, run.sweep)
     if not any(m["content"] for m in messages if m["role"] == "user"):
         run.drop(label, entry, log_id, "empty after normalisation", "empty")
         return

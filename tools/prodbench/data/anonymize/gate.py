@@ -209,13 +209,18 @@ def project_ledger(root: Path, params: dict[str, Any]) -> Any:
 
 
 def scan_ledger(record: dict[str, Any], ledger: Any, entities: Iterable[str] = DEFAULT_GATE_ENTITIES,
-                ) -> list[tuple[str, str]]:
-    """Ledger check of one record: ``[(field, message)]`` for each ledgered value still present."""
+                allowlist: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Ledger check of one record: ``[(field, message)]`` for each ledgered value still present.
+
+    A hit whose text is listed in ``validate.pii_allowlist`` (case-insensitive) is accepted: the
+    way to clear a word that is a surname in the logs and an ordinary word in a prompt.
+    """
     entities = set(entities)
+    allowed = {a.casefold() for a in allowlist}
     problems: list[tuple[str, str]] = []
     for field, text in record_texts(record):
         for kind, start, end in ledger.find(text, _WORD_MEMO):
-            if kind in entities:
+            if kind in entities and text[start:end].casefold() not in allowed:
                 problems.append((field, (
                     f"a value removed earlier ({kind}, in the PII ledger) is still here at characters {start}-{end}; "
                     "anonymize it or remove it with `prodbench purge`")))
@@ -229,7 +234,7 @@ def rule_pii(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
     project = getattr(ctx, "project", None)
     ledger = project_ledger(project.root, ctx.params) if project is not None else None
     if ledger is not None:
-        problems += scan_ledger(record, ledger, entities)
+        problems += scan_ledger(record, ledger, entities, allowlist)
     return problems
 
 
