@@ -27,6 +27,7 @@ import datetime as _dt
 import hashlib
 import os
 import re
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,13 +43,17 @@ DEFAULT_SALT_ENV = "PRODBENCH_LEDGER_SALT"
 MIN_SALT = 16
 FORMAT = 1
 NOT_LEDGERED = frozenset({"LOCATION"})  # a town alone identifies nobody and would flag ordinary prompts
-WORD_RE = re.compile(r"\w+")
+# Words are split at whitespace and punctuation (ASCII and common Unicode quotes, dashes, CJK
+# punctuation); ``str.translate`` + ``split`` is about twice as fast as ``re.findall(r"\w+")``.
+_PUNCT = "".join(c for c in string.punctuation if c != "_") + "‘’‚“”„«»‹›–—…·•¡¿、。，：；！？（）［］｛｝"
+_TO_SPACE = str.maketrans(dict.fromkeys(_PUNCT, " "))
+WORD_RE = re.compile(r"[^\s" + re.escape(_PUNCT) + r"]+")
 _SALT_PROBE = b"prodbench-ledger-salt-check"
 
 
 def words(text: str) -> list[str]:
     """The casefolded word sequence the ledger hashes (punctuation and spacing ignored)."""
-    return WORD_RE.findall(text.casefold())
+    return text.casefold().translate(_TO_SPACE).split()
 
 
 def word_spans(text: str) -> list[tuple[int, int, str]]:
@@ -103,6 +108,8 @@ class Ledger:
     salt_check: str | None = None
     changed: bool = False
     _key: bytes = b""
+    _seen: set[str] = field(default_factory=set)  # words hashed so far by find()
+    _hits: set[str] = field(default_factory=set)  # those that start a ledgered value
 
     def __post_init__(self) -> None:
         if self.salt is not None:
@@ -147,6 +154,8 @@ class Ledger:
         else:
             self.values[str(entry["h"])] = (str(entry["type"]), int(entry["n"]))
             self.firsts.add(str(entry["f"]))
+            self._seen.clear()
+            self._hits.clear()
             self.max_words = max(self.max_words, int(entry["n"]))
         self.entries.append(entry)
 
@@ -203,21 +212,25 @@ class Ledger:
 
     # ------------------------------------------------------------------ checking
 
-    def find(self, text: str, memo: dict[str, bool] | None = None) -> Iterator[tuple[str, int, int]]:
+    def find(self, text: str) -> Iterator[tuple[str, int, int]]:
         """Ledgered values still in ``text``: ``(type, start, end)`` character spans.
 
-        Each distinct word is hashed once (``memo``, shared across calls); only words that
-        start a ledgered value open the longer word n-grams.
+        Each distinct word is hashed once per ledger (remembered across calls); a text none of
+        whose words starts a ledgered value is passed with set operations only, and only words
+        that start a ledgered value open the longer word n-grams.
         """
         if not self.values or not self._key:
             return
-        memo = {} if memo is None else memo
+        distinct = set(words(text))
+        for word in distinct.difference(self._seen):
+            self._seen.add(word)
+            if self._hash_words([word]) in self.firsts:
+                self._hits.add(word)
+        if distinct.isdisjoint(self._hits):
+            return
         spans = word_spans(text)
         for i, (start, _, word) in enumerate(spans):
-            hit = memo.get(word)
-            if hit is None:
-                hit = memo[word] = self._hash_words([word]) in self.firsts
-            if not hit:
+            if word not in self._hits:
                 continue
             for n in range(min(self.max_words, len(spans) - i), 0, -1):
                 found = self.values.get(self._hash_words(w for _, _, w in spans[i: i + n]))

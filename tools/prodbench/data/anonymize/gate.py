@@ -178,8 +178,8 @@ def gate_settings(params: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, .
 
 
 _LEDGERS: dict[tuple[str, float, int, str | None], Any] = {}
-_WORD_MEMO: dict[str, bool] = {}
 _SKIP_SAID: set[str] = set()
+_LAST_CTX: list[Any] = []
 
 
 def project_ledger(root: Path, params: dict[str, Any]) -> Any:
@@ -199,7 +199,6 @@ def project_ledger(root: Path, params: dict[str, Any]) -> Any:
     key = (str(path), stat.st_mtime, stat.st_size, salt)
     if key not in _LEDGERS:
         _LEDGERS.clear()
-        _WORD_MEMO.clear()
         _LEDGERS[key] = Ledger.load(path, salt, label=rel)
     ledger = _LEDGERS[key]
     if salt is None and ledger.values and str(path) not in _SKIP_SAID:
@@ -219,7 +218,7 @@ def scan_ledger(record: dict[str, Any], ledger: Any, entities: Iterable[str] = D
     allowed = {a.casefold() for a in allowlist}
     problems: list[tuple[str, str]] = []
     for field, text in record_texts(record):
-        for kind, start, end in ledger.find(text, _WORD_MEMO):
+        for kind, start, end in ledger.find(text):
             if kind in entities and text[start:end].casefold() not in allowed:
                 problems.append((field, (
                     f"a value removed earlier ({kind}, in the PII ledger) is still here at characters {start}-{end}; "
@@ -231,8 +230,12 @@ def rule_pii(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
     """Validate record rule: no personal data in prompt texts (see module docstring)."""
     allowlist, entities = gate_settings(ctx.params)
     problems = scan_record(record, allowlist, entities)
-    project = getattr(ctx, "project", None)
-    ledger = project_ledger(project.root, ctx.params) if project is not None else None
+    if _LAST_CTX and _LAST_CTX[0] is ctx:  # one ledger look-up per file, not per record
+        ledger = _LAST_CTX[1]
+    else:
+        project = getattr(ctx, "project", None)
+        ledger = project_ledger(project.root, ctx.params) if project is not None else None
+        _LAST_CTX[:] = [ctx, ledger]
     if ledger is not None:
         problems += scan_ledger(record, ledger, entities, allowlist)
     return problems
