@@ -60,8 +60,10 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(shutil.which("dvc") is None or shutil.which("prodbench") is None, reason="needs dvc and prodbench")
-def test_raw_log_to_pool_without_personal_data_in_git(project_dir: Path, repo_root: Path) -> None:
+def test_raw_log_to_pool_without_personal_data_in_git(project_dir: Path, repo_root: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     root = project_dir
+    monkeypatch.setenv("PRODBENCH_LEDGER_SALT", "e2e-ledger-salt-kept-out-of-git")
     for rel in (".gitignore", "data/raw/README.md", "data/dvc.yaml"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo_root / rel, root / rel)
@@ -80,6 +82,7 @@ def test_raw_log_to_pool_without_personal_data_in_git(project_dir: Path, repo_ro
     tracked = run("git", "ls-files", cwd=root).stdout.split()
     assert "data/raw/support-2026-10.jsonl" not in tracked
     assert "data/raw/support-2026-10.jsonl.dvc" in tracked and "prompts/pool/production.jsonl" in tracked
+    assert "prompts/pii.ledger" in tracked  # keyed hashes only: grepped for every value below
     for rel in tracked:
         if rel.startswith("tools/"):  # the package's own code (a stage dependency), not data
             continue
@@ -102,5 +105,15 @@ def test_raw_log_to_pool_without_personal_data_in_git(project_dir: Path, repo_ro
     assert "<PERSON_1>" in by_log["req-001"]["messages"][0]["content"]
     # the pool passes the validate PII gate and the rest of the repo rules
     run("prodbench", "validate", cwd=root)
+    ledger = [json.loads(line) for line in (root / "prompts" / "pii.ledger").read_text().splitlines()]
+    assert {"PERSON", "EMAIL", "PHONE", "CREDIT_CARD", "IBAN"} <= {e.get("type") for e in ledger}
+    # the second line: a surname that ingest removed, typed back by hand, fails validate at file:line
+    extra = root / "prompts" / "pool" / "manual.jsonl"
+    extra.write_text(json.dumps({"id": "m-1", "messages": [{"role": "user", "content": "ask whitfield for the csv"}],
+                                 "task_type": "fact_recall", "difficulty": "easy", "source": "expert"}) + "\n")
+    failed = subprocess.run(["prodbench", "validate"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1
+    assert "prompts/pool/manual.jsonl:1: messages[0].content: a value removed earlier (PERSON" in failed.stdout + failed.stderr
+    extra.unlink()
     # the benchmark pipeline (dvc.yaml at the root) does not depend on raw logs
     assert "data/raw" not in (root / "dvc.yaml").read_text()

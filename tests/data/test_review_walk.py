@@ -30,10 +30,13 @@ def test_accept_reject_edit_skip_quit(pool: Path, read_jsonl: Callable[..., list
     assert len(rows["p-0"]["review"]["date"]) == 10
     assert rows["p-1"]["task_type"] == "reasoning" and rows["p-1"]["difficulty"] == "hard"
     assert rows["p-1"]["review"]["status"] == "approved" and "needs_attention" not in rows["p-1"]["review"]
-    assert rows["p-2"]["review"]["status"] == "rejected"
+    assert "p-2" not in rows and b"thing 2" not in pool.read_bytes()  # rejected: its text is gone
     assert rows["p-3"]["review"] == {"status": "pending", "needs_attention": ["task_type"]}
     assert rows["done"]["review"]["reviewer"] == "x"
-    assert [r["id"] for r in read_jsonl(pool)] == ["p-0", "done", "p-1", "p-2", "p-3"]
+    assert [r["id"] for r in read_jsonl(pool)] == ["p-0", "done", "p-1", "p-3"]
+    ledger = read_jsonl(pool.parents[2] / "prompts" / "pii.ledger")
+    assert [(e["tombstone"], len(e["content"])) for e in ledger[1:]] == [("p-2", 64)]
+    assert "thing 2" not in str(ledger)
     assert invoke("validate").exit_code == 0
 
 

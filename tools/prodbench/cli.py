@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "golden": ("golden", "Freeze, bump or check the golden-set lock (prompts/golden.lock)."),
     "rotate": ("rotate", "Sample the quarterly rotating slice from the approved pool (stratified, seeded)."),
     "review": ("review", "Walk pending pool items in the terminal (accept, reject, edit tags)."),
+    "purge": ("purge", "Remove a record or a leaked value from the prompt files and ledger it."),
     "launch": ("launch", "Record launched model versions with their benchmark scores."),
     "correlate": ("correlate", "Correlate launched versions' benchmark scores with production user metrics."),
 }

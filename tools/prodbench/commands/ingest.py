@@ -35,6 +35,9 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     drops exact and near duplicates of anything already in prompts/ (with reasons in
     the report), auto-tags task type and difficulty, and appends the new records with
     review.status pending. Raw text never leaves the log; the record keeps the log id.
+    A value removed once is replaced wherever else it appears in the record and the
+    run, and its keyed hash goes to the PII ledger (prompts/pii.ledger) when
+    $PRODBENCH_LEDGER_SALT is set; records rejected in review are never added back.
 
     \b
     Examples:
@@ -81,5 +84,7 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
 
         combined = IngestReport()
         click.echo("no logs to ingest", err=True)
+    if combined.ledger != "not used":
+        click.echo(f"PII ledger: {combined.ledger}", err=True)
     write_report(report or project.root / "reports" / "ingest.json", combined)
 

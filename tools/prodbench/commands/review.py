@@ -20,11 +20,14 @@ def command(files: tuple[Path, ...], reviewer: str | None, limit: int | None) ->
     """Walk pending pool items in the terminal (accept, reject, edit tags).
 
     Keys: [a]ccept, [r]eject, edit [t]ask type / [d]ifficulty, [s]kip, [q]uit. Each decision is saved immediately (atomic rewrite of that pool file), so quitting or
-    an interruption loses nothing. Approved and rejected items carry the reviewer and
-    the date; `prodbench rotate` samples only approved items.
+    an interruption loses nothing. Approved items carry the reviewer and the date;
+    `prodbench rotate` samples only approved items. A rejected item is removed from the
+    pool; only its id and content hash stay, in the PII ledger (prompts/pii.ledger),
+    so a re-ingest never adds it back.
     """
     from prodbench.core.errors import UserError
-    from prodbench.data.review import decide, default_reviewer, iter_pending, render, retag
+    from prodbench.data.ledger import open_ledger
+    from prodbench.data.review import decide, default_reviewer, iter_pending, reject, render, retag
 
     project, params = load_context()
     reviewer = reviewer or default_reviewer()
@@ -33,6 +36,7 @@ def command(files: tuple[Path, ...], reviewer: str | None, limit: int | None) ->
     taxonomy = params.get("taxonomy") or {}
     task_types = list(taxonomy.get("task_types") or {})
     difficulties = list(taxonomy.get("difficulties") or [])
+    ledger = open_ledger(project.root, params)
     items = list(iter_pending(project, list(files) or None))
     if limit is not None:
         items = items[:limit]
@@ -52,10 +56,13 @@ def command(files: tuple[Path, ...], reviewer: str | None, limit: int | None) ->
             if choice == "s":
                 done["skipped"] += 1
                 break
-            if choice in ("a", "r"):
-                status = "approved" if choice == "a" else "rejected"
-                decide(item, status, reviewer)
-                done[status] += 1
+            if choice == "a":
+                decide(item, "approved", reviewer)
+                done["approved"] += 1
+                break
+            if choice == "r":
+                reject(item, ledger)
+                done["rejected"] += 1
                 break
             field, options = ("task_type", task_types) if choice == "t" else ("difficulty", difficulties)
             value = click.prompt(f"{field} ({', '.join(options)})", type=click.Choice(options), show_choices=False,

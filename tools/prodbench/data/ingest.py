@@ -5,8 +5,9 @@ with the size of the log):
 
 1. read and 2. shape: :mod:`prodbench.data.logs` (formats, malformed lines, system
    messages dropped, assistant replies become turns for the model).
-3. anonymize (:class:`prodbench.data.anonymize.Anonymizer`, consistent within the record),
-   then normalise (NFC, control characters, whitespace).
+3. anonymize, sweep other occurrences of the removed values in the record and the run
+   (:mod:`~prodbench.data.consistency`), ledger their keyed hashes (:mod:`~prodbench.data.ledger`),
+   normalise (NFC, control characters, whitespace); drop a tombstoned (rejected) record.
 4. de-duplicate against every prompt in the repository and the earlier entries of
    the same run (exact + MinHash LSH near-duplicates).
 5. tag (heuristic, optionally LLM) and append to ``prompts/pool/`` with
@@ -34,7 +35,9 @@ from prodbench.core.fsutil import write_json
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
+from prodbench.data.consistency import BatchSweep, common_words, ledger_record
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
+from prodbench.data.ledger import Ledger, content_hash, open_ledger
 from prodbench.data.logs import (
     FORMATS,
     LogEntry,
@@ -75,6 +78,7 @@ class IngestReport:
     formats: Counter[str] = field(default_factory=Counter)
     outputs: list[str] = field(default_factory=list)
     llm_tagger: dict[str, Any] | None = None
+    ledger: str = "not used"
 
     def as_dict(self) -> dict[str, Any]:
         """The report as written to ``reports/ingest.json``."""
@@ -85,6 +89,7 @@ class IngestReport:
             "task_types": dict(self.task_types), "difficulties": dict(self.difficulties),
             "needs_review": self.needs_review, "anonymized": dict(self.anonymized),
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
+            "ledger": self.ledger,
         }
 
     def merge(self, other: IngestReport) -> IngestReport:
@@ -239,6 +244,7 @@ class IngestRun:
         writer: Where new records go.
         llm_tagger: Optional LLM tagger used instead of the heuristics.
         raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
+        ledger: The PII ledger (values added, tombstones read). sweep: consistency across the run.
     """
 
     settings: IngestSettings
@@ -250,6 +256,8 @@ class IngestRun:
     writer: PoolWriter
     llm_tagger: LLMTagger | None = None
     raw_seen: dict[bytes, str] = field(default_factory=dict)
+    ledger: Ledger | None = None
+    sweep: BatchSweep = field(default_factory=BatchSweep)
 
     def malformed(self, label: str, line: int, reason: str) -> None:
         """Count a malformed entry (and list it, up to ``MAX_LISTED``)."""
@@ -299,7 +307,9 @@ def ingest_files(
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
     writer = PoolWriter(output)
-    run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger)
+    ledger = open_ledger(project.root, params)
+    run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger,
+                    ledger=ledger, sweep=BatchSweep(common_words()))
     try:
         for log in logs:
             label = project.rel(log)
@@ -311,6 +321,8 @@ def ingest_files(
                     continue
                 _ingest_entry(run, item, log.name, label)
         writer.commit()
+        ledger.save()
+        report.ledger = f"{len(ledger.values)} value(s)" if ledger.salt else "values not ledgered: no salt"
     except BaseException:
         writer.abort()
         raise
@@ -344,9 +356,12 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         return
     log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
-    for message in messages:
-        if message["content"] is not None:
-            message["content"] = normalize_content(anonymizer.text(message["content"]))
+    originals = [m["content"] for m in messages]
+    texts = run.sweep.apply(anonymizer, [t if t is None else anonymizer.text(t) for t in originals], originals)
+    for message, text in zip(messages, texts, strict=True):
+        message["content"] = None if text is None else normalize_content(text)
+    if run.ledger is not None:
+        ledger_record(run.ledger, run.sweep)
     if not any(m["content"] for m in messages if m["role"] == "user"):
         run.drop(label, entry, log_id, "empty after normalisation", "empty")
         return
@@ -354,6 +369,9 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     if rid in index:  # the same log id used twice with different content
         rid = make_id(settings.source, log_name, f"{log_id}#line{entry.line}")
     record: dict[str, Any] = {"id": rid, "messages": messages}
+    if run.ledger is not None and run.ledger.is_tombstoned(rid, content_hash(normalize_text(record_text(record)))):
+        run.drop(label, entry, log_id, "rejected or purged earlier (tombstone in the PII ledger)", "tombstone")
+        return
     duplicate, signature = index.check(record_text(record))
     if duplicate is not None:
         run.drop(label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,

@@ -1,5 +1,9 @@
 """Light review of pending pool items.
 
+Rejecting removes the record from the pool (it is committed to git: a rejected prompt may
+hold personal data the anonymizer missed) and keeps only a tombstone (id and content hash)
+in the PII ledger, so a re-ingest never brings it back.
+
 The core functions here are pure file operations; ``prodbench review`` is the terminal
 walk on top. Every decision is saved at once by rewriting the pool file atomically,
 changing only the line of the reviewed record (other lines keep their exact bytes).
@@ -21,6 +25,7 @@ from prodbench.core.errors import UserError
 from prodbench.core.fsutil import atomic_write_bytes
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
+from prodbench.data.ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,49 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
+def remove_record(path: Path, record_id: str) -> dict[str, Any]:
+    """Remove the record ``record_id`` from ``path`` (atomic rewrite, other lines byte-identical).
+
+    Returns:
+        The removed record.
+
+    Raises:
+        UserError: The record is not in the file.
+    """
+    lines = path.read_bytes().split(b"\n")
+    for index, raw in enumerate(lines):
+        if raw.strip() and orjson.loads(raw).get("id") == record_id:
+            record = orjson.loads(raw)
+            del lines[index]
+            data = b"\n".join(lines)
+            atomic_write_bytes(path, data if data.endswith(b"\n") or not data else data + b"\n")
+            return record
+    raise UserError(f"{path}: record {record_id!r} disappeared while reviewing (edited elsewhere?)")
+
+
+def tombstone(record: dict[str, Any]) -> str:
+    """The content hash a removed record leaves in the ledger (same as ingest computes)."""
+    from prodbench.data.dedupe import normalize_text, record_text
+    from prodbench.data.ledger import content_hash
+
+    return content_hash(normalize_text(record_text({"messages": record.get("messages") or []})))
+
+
+def reject(item: PendingItem, ledger: Ledger, reason: str = "rejected in review") -> dict[str, Any]:
+    """Reject an item: its text leaves the pool; the ledger keeps its id and content hash.
+
+    The tombstone is saved before the record is removed, so an interruption can leave
+    a tombstone for a record still in the pool (rejecting again finishes), never the reverse.
+    """
+    ledger.add_tombstone(item.record["id"], tombstone(item.record), reason)
+    ledger.save()
+    return remove_record(item.path, item.record["id"])
+
+
 def decide(item: PendingItem, status: str, reviewer: str, note: str | None = None,
            date: str | None = None) -> dict[str, Any]:
-    """Approve or reject an item, recording reviewer and date."""
+    """Approve or reject an item in place, recording reviewer and date (``prodbench review`` rejects with
+    :func:`reject`, which removes the text)."""
     if status not in ("approved", "rejected"):
         raise ValueError(status)
     review: dict[str, Any] = {"status": status, "reviewer": reviewer, "date": date or today()}

@@ -127,6 +127,9 @@ def _fingerprint(params: dict[str, Any], rules: Sequence[RecordRule]) -> str:
     digest.update(orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str))
     for rule in rules:
         digest.update(f"{rule.__module__}.{getattr(rule, '__qualname__', rule)}".encode())
+        token = getattr(rule, "cache_token", None)  # data a rule reads besides params (the PII ledger)
+        if callable(token):
+            digest.update(str(token(params)).encode())
     for path in sorted(rule_source_files(rules)):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

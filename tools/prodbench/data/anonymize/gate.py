@@ -16,14 +16,24 @@ type, never the value.
   specimen IBANs, placeholder names (Jane Doe, Max Mustermann, ...), keys containing
   EXAMPLE/DUMMY/FAKE.
 
+A second line, independent of the detector: every text is also checked against the PII
+ledger (:mod:`prodbench.data.ledger`, keyed hashes of the values ingest and ``prodbench
+purge`` removed). A prompt that still holds a ledgered value fails at ``file:line`` with
+the value's type and word position. Without the salt (``$PRODBENCH_LEDGER_SALT``) this
+check is skipped and says so once on stderr.
+
 Importing this module registers :func:`rule_pii` with ``prodbench.validate.rules``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from prodbench.data.anonymize.engine import detect
@@ -167,10 +177,85 @@ def gate_settings(params: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, .
     return allowlist, entities
 
 
+_LEDGERS: dict[tuple[str, float, int, str | None], Any] = {}
+_SKIP_SAID: set[str] = set()
+_LAST_CTX: list[Any] = []
+
+
+def project_ledger(root: Path, params: dict[str, Any]) -> Any:
+    """The project's ledger with the salt from the environment, or None when there is nothing to check.
+
+    Loaded once per ledger file version; the reason a check is skipped (no salt) is printed
+    once on stderr.
+    """
+    from prodbench.data.ledger import Ledger, ledger_settings
+
+    rel, salt_env = ledger_settings(params)
+    path = root / rel
+    if not path.is_file():
+        return None
+    salt = os.environ.get(salt_env) or None
+    stat = path.stat()
+    key = (str(path), stat.st_mtime, stat.st_size, salt)
+    if key not in _LEDGERS:
+        _LEDGERS.clear()
+        _LEDGERS[key] = Ledger.load(path, salt, label=rel)
+    ledger = _LEDGERS[key]
+    if salt is None and ledger.values and str(path) not in _SKIP_SAID:
+        _SKIP_SAID.add(str(path))
+        print(f"validate: {rel}: ledger check skipped: no salt (set ${salt_env})", file=sys.stderr)
+    return ledger if salt is not None and ledger.values else None
+
+
+def scan_ledger(record: dict[str, Any], ledger: Any, entities: Iterable[str] = DEFAULT_GATE_ENTITIES,
+                allowlist: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Ledger check of one record: ``[(field, message)]`` for each ledgered value still present.
+
+    A hit whose text is listed in ``validate.pii_allowlist`` (case-insensitive) is accepted: the
+    way to clear a word that is a surname in the logs and an ordinary word in a prompt.
+    """
+    entities = set(entities)
+    allowed = {a.casefold() for a in allowlist}
+    problems: list[tuple[str, str]] = []
+    for field, text in record_texts(record):
+        for kind, start, end in ledger.find(text):
+            if kind in entities and text[start:end].casefold() not in allowed:
+                problems.append((field, (
+                    f"a value removed earlier ({kind}, in the PII ledger) is still here at characters {start}-{end}; "
+                    "anonymize it or remove it with `prodbench purge`")))
+    return problems
+
+
 def rule_pii(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
     """Validate record rule: no personal data in prompt texts (see module docstring)."""
     allowlist, entities = gate_settings(ctx.params)
-    return scan_record(record, allowlist, entities)
+    problems = scan_record(record, allowlist, entities)
+    if _LAST_CTX and _LAST_CTX[0] is ctx:  # one ledger look-up per file, not per record
+        ledger = _LAST_CTX[1]
+    else:
+        project = getattr(ctx, "project", None)
+        ledger = project_ledger(project.root, ctx.params) if project is not None else None
+        _LAST_CTX[:] = [ctx, ledger]
+    if ledger is not None:
+        problems += scan_ledger(record, ledger, entities, allowlist)
+    return problems
+
+
+def ledger_token(params: dict[str, Any]) -> str:
+    """Part of the validate cache fingerprint: the ledger's content hash and whether the salt is set."""
+    from prodbench.core.project import find_project
+    from prodbench.data.ledger import ledger_settings
+
+    rel, salt_env = ledger_settings(params)
+    try:
+        path = find_project().root / rel
+    except Exception:  # noqa: BLE001 - no project: nothing ledgered
+        return ""
+    content = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest() if path.is_file() else "-"
+    return f"{content}:{bool(os.environ.get(salt_env))}"
+
+
+rule_pii.cache_token = ledger_token  # type: ignore[attr-defined]
 
 
 def _register() -> None:
