@@ -203,18 +203,22 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
 
         person = False
         score = 0.6
+        if _not_a_name(text, toks, i, run, lex, cue, prev_title):
+            i += 1
+            continue
         place_only = bool(place_hit) and place_hit >= run[-1] + 1 and cue not in STRONG_CUES
         if place_only and not prev_title:
             pass
         elif prev_title and cap:
             person, score = True, 0.9
-        elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)):
+        elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)) and \
+                (len(run) > 1 or cue is not None or _person_context(text, toks, i, run, cue)):
             person, score = True, 0.85 if len(run) > 1 else 0.65
         elif cap and len(run) > 1 and is_last and words[-1] in lex.last_names and not place_hit:
             person, score = True, 0.6
         elif cap and cue in STRONG_CUES and not common and not place_hit:
             person, score = True, 0.7
-        elif cap and is_last and not common and not place_hit and not initial:
+        elif cap and is_last and not common and not place_hit and not initial and cue in STRONG_CUES:
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
@@ -266,6 +270,26 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
                 i = k_end
                 continue
         i += 1
+
+
+def _not_a_name(text: str, toks: list[tuple[int, int, str]], i: int, run: list[int], lex: Lexicon,
+                cue: str | None, prev_title: bool) -> bool:
+    """Runs that are not names whatever the lexicon says, unless a title or strong cue names them.
+
+    * a title or a month/weekday abbreviation alone ("Dr.", "Mon", "Mar");
+    * acronyms: ALL-CAPS tokens ("RAM", "PI", "JUDGE") unless two of them pair a known first
+      name with a known surname ("JOHN SMITH");
+    * a run right after a determiner ("a Monte Carlo simulation", "the Ring doorbell").
+    """
+    words = [toks[k][2] for k in run]
+    if len(run) == 1 and _norm(words[0]) in TITLES:
+        return True
+    if prev_title or cue in STRONG_CUES:
+        return False
+    if all(w.isupper() and len(w) > 1 for w in words):
+        first, last = _norm(words[0]), _norm(words[-1])
+        return not (len(run) > 1 and first in lex.first_names and last in lex.last_names)
+    return i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0])
 
 
 def _place_match(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> int:

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from prodbench.data.anonymize.cues import CUE_DETECTORS
 from prodbench.data.anonymize.types import (
     ADDRESS,
     CREDIT_CARD,
@@ -118,6 +119,18 @@ def looks_like_secret(token: str) -> bool:
     return shannon_entropy(token) >= threshold
 
 
+PATH_SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,24}")
+
+
+def looks_like_path(token: str) -> bool:
+    """A file path (``/var/lib/app/16/main``, ``srv/data/2024-q3``): short segments, one a word."""
+    segments = [s for s in token.split("/") if s]
+    if len(segments) < 2 or (not token.startswith("/") and token.count("/") < 2):
+        return False
+    return all(PATH_SEGMENT_RE.fullmatch(s) for s in segments) and \
+        any(re.fullmatch(r"[a-z]{3,}", s) for s in segments)
+
+
 def find_emails(text: str) -> Iterator[Finding]:
     for m in EMAIL_RE.finditer(text):
         yield Finding(m.start(), m.end(), EMAIL, 0.99, "email")
@@ -146,15 +159,17 @@ def find_secrets(text: str) -> Iterator[Finding]:
         if len(value) >= 6 and (re.search(r"\d", value) or re.search(r"[^A-Za-z]", value) or len(value) >= 12):
             yield Finding(m.start("value"), end, SECRET, 0.8, "secret-assign")
     for m in CANDIDATE_TOKEN_RE.finditer(text):
-        if looks_like_secret(m.group()):
+        if looks_like_secret(m.group()) and not looks_like_path(m.group()):
             yield Finding(m.start(), m.end(), SECRET, 0.7, "secret-entropy")
 
 
 def find_ips(text: str) -> Iterator[Finding]:
     for m in IPV4_RE.finditer(text):
         try:
-            ipaddress.IPv4Address(m.group())
+            ip4 = ipaddress.IPv4Address(m.group())
         except ValueError:
+            continue
+        if not ip4.is_global:  # private, loopback, link-local, RFC 5737 documentation: not a person's
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv4")
     for m in IPV6_RE.finditer(text):
@@ -162,8 +177,10 @@ def find_ips(text: str) -> Iterator[Finding]:
         if candidate.count(":") < 2 or len(candidate) < 6:
             continue
         try:
-            ipaddress.IPv6Address(candidate)
+            ip6 = ipaddress.IPv6Address(candidate)
         except ValueError:
+            continue
+        if not ip6.is_global:  # ::1, fe80::/10, fc00::/7, RFC 3849 2001:db8::/32
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv6")
 
@@ -215,7 +232,7 @@ def find_phones(text: str) -> Iterator[Finding]:
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
                 span = (match.start, match.end)
-                if span not in seen:
+                if span not in seen and not _version_or_date(text, match.start, match.end):
                     seen.add(span)
                     yield Finding(match.start, match.end, PHONE, 0.95, "phonenumbers")
         for m in PHONE_FALLBACK_RE.finditer(text):
@@ -228,6 +245,14 @@ def find_phones(text: str) -> Iterator[Finding]:
             if 9 <= digits <= 13 and not any(s < m.end() and m.start() < e for s, e in seen) \
                     and PHONE_CONTEXT_RE.search(text[max(0, m.start() - 40): m.start()]):
                 yield Finding(m.start(), m.end(), PHONE, 0.6, "phone-context")
+
+
+def _version_or_date(text: str, start: int, end: int) -> bool:
+    """A "number" that is the tail of a version (``1.0 - 2016-03-21``) or holds an ISO date."""
+    return bool(re.search(r"\d[.]$", text[max(0, start - 2): start]) or ISO_DATE_RE.search(text, start, end))
+
+
+ISO_DATE_RE = re.compile(r"(?<!\d)(?:19|20)\d\d-[01]\d-[0-3]\d(?!\d)")
 
 
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
@@ -288,6 +313,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
 
 
 STRUCTURED_DETECTORS = (
+    *CUE_DETECTORS,
     find_urls_with_credentials,
     find_emails,
     find_secrets,
