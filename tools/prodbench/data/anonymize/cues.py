@@ -71,8 +71,9 @@ LIVES_AT_RE = re.compile(
     r"mieszkam na|bydlím v|bydlím na|lakom|lakcím|oturuyorum|μένω στην|μένω στο|живу на|живу по)\s+)"
     rf"(?P<value>(?:{_CAP}\s+){{1,4}}\d{{1,5}}[A-Za-z]?\b)"
 )
+_TOWN = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'-]*"  # no dot: "Osthofen. Meine Bestellung" ends at the town
 POSTAL_TOWN_RE = re.compile(
-    rf"(?:,\s*|\s*\n\s*|\s+)(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{4,5}}|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}})\s+{_CAP}(?:[ -]{_CAP}){{0,2}}"
+    rf"(?:,\s*|\s*\n\s*|\s+)(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{4,5}}|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}})\s+{_TOWN}(?:[ -]{_TOWN}){{0,2}}"
 )
 
 

@@ -17,7 +17,28 @@ from prodbench.data.anonymize.types import LOCATION, PERSON, Finding
 
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle",
-          "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora"}
+          "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora", "sig",
+          "sig.ra", "dott", "pan", "pani", "hr", "fr", "fru", "heer", "mevrouw", "mevr", "dhr", "κ", "κος", "κα",
+          "г", "г-н", "г-жа", "úr", "bay", "bayan", "sra", "srta", "dona", "dom", "don", "doña"}
+# "my name is" in other languages: whatever follows is a name, even in lower case
+FOREIGN_NAMING_CUES = (
+    "ich heiße", "ich heisse", "mein name ist", "je m'appelle", "mon nom est", "me llamo", "mi nombre es",
+    "mi chiamo", "il mio nome è", "mijn naam is", "ik heet", "meu nome é", "o meu nome é", "jag heter",
+    "mitt namn är", "jeg heter", "jeg hedder", "mitt navn er", "nimeni on", "nazywam się", "mam na imię",
+    "jmenuji se", "a nevem", "nevem", "benim adım", "adım", "με λένε", "ονομάζομαι", "меня зовут",
+)
+# "I am" / "this is" in other languages: a known first name after them, even in lower case
+FOREIGN_SELF_CUES = ("ich bin", "hier ist", "je suis", "c'est", "soy", "sono", "ik ben", "hier is", "sou", "eu sou",
+                     "jag är", "jeg er", "olen", "jestem", "tu", "jsem", "vagyok", "ben", "είμαι", "я")
+FOREIGN_SIGN_OFFS = (
+    "mvh", "med vänlig hälsning", "hälsningar", "hilsen", "venlig hilsen", "terveisin", "groetjes", "groet",
+    "met vriendelijke groet", "grüße", "gruß", "viele grüße", "liebe grüße", "lg", "mit freundlichen grüßen",
+    "cordialement", "bien à vous", "saludos", "un saludo", "atentamente", "cordiali saluti", "saluti",
+    "distinti saluti", "atenciosamente", "abraços", "pozdrawiam", "z poważaniem", "s pozdravem", "üdvözlettel",
+    "saygılarımla", "με εκτίμηση", "с уважением", "hallo", "hola", "bonjour", "ciao", "hoi", "hej", "olá",
+    "cześć", "dobrý den", "merhaba", "γεια σας", "здравствуйте", "liebe", "lieber", "chère", "cher",
+    "estimado", "estimada", "gentile", "caro", "cara", "beste", "prezado", "prezada", "szia",
+)
 PERSON_CUES = (
     "my name is", "my name's", "name is", "name:", "i am", "i'm", "im", "this is", "call me", "dear",
     "hi", "hello", "hey", "thanks", "thank you", "regards", "sincerely", "cheers", "best", "contact",
@@ -25,6 +46,7 @@ PERSON_CUES = (
     "son", "daughter", "mother", "father", "brother", "sister", "friend", "partner", "cc", "from", "by",
     "with", "for", "to", "signed", "attn", "attention", "user", "employee", "tenant", "patient",
     "assigned to", "owner", "accountant", "cfo", "ceo", "spoke with", "talked to", "per",
+    *FOREIGN_NAMING_CUES, *FOREIGN_SELF_CUES, *FOREIGN_SIGN_OFFS, "prepared by", "ask for", "pregunta por",
 )
 LOCATION_CUES = ("in", "at", "near", "from", "to", "live in", "based in", "located in", "moved to",
                  "office in", "city of", "visit", "visiting", "around", "outside", "downtown")
@@ -38,7 +60,8 @@ _LOC_CUE_RE = re.compile(
 # cues strong enough to take an unknown capitalised word (or a lower-case known name) as a name
 STRONG_CUES = {"my name is", "my name's", "name is", "name:", "call me", "dear", "regards", "sincerely",
                "signed", "attn", "attention", "named", "called", "spoke with", "talked to", "cheers",
-               "i'm", "i am", "im", "this is", "hi", "hello", "hey", "thanks", "thank you"}
+               "i'm", "i am", "im", "this is", "hi", "hello", "hey", "thanks", "thank you",
+               *FOREIGN_NAMING_CUES, *FOREIGN_SELF_CUES, *FOREIGN_SIGN_OFFS, "prepared by"}
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -122,8 +145,9 @@ def _company_follows(text: str, toks: list[tuple[int, int, str]], run: list[int]
         text[toks[run[-1]][1]: toks[nxt][0]] in (" ", ", ")
 
 
-NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me"}
-SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey"}
+NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me", *FOREIGN_NAMING_CUES}
+SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey",
+                 *FOREIGN_SIGN_OFFS}
 
 
 def _ends_clause(text: str, end: int) -> bool:
@@ -255,8 +279,6 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         if person and _company_follows(text, toks, run):
             person = False  # "Acme Ltd", "Jordan Smith GmbH": an organisation, not a person
         if person:
-            if prev_title:
-                run_start = toks[i - 1][0]
             yield Finding(run_start, run_end, PERSON, score, "names")
             i = run[-1] + 1
             continue
@@ -287,8 +309,9 @@ def _not_a_name(text: str, toks: list[tuple[int, int, str]], i: int, run: list[i
     if prev_title or cue in STRONG_CUES:
         return False
     if all(w.isupper() and len(w) > 1 for w in words):
+        # "SAMUELA MRAZ" is a name (a known first name and a surname partner); "RAM", "JUDGE" are not
         first, last = _norm(words[0]), _norm(words[-1])
-        return not (len(run) > 1 and first in lex.first_names and last in lex.last_names)
+        return not (len(run) > 1 and first in lex.first_names and last not in lex.common_words)
     return i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0])
 
 

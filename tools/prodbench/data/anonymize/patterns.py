@@ -66,7 +66,8 @@ IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
 IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 SSN_CONTEXT_RE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec)")
-CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d-])")
+CARD_CUE_RE = re.compile(r"(?i)\b(?:card|karte|carte|tarjeta|carta|kaart|cartão|kort|karta|kartya|maestro)")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 VAT_RE = re.compile(r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
                     r"[ ]?[0-9A-Z]{8,12}\b")
@@ -87,7 +88,11 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 DOB_CONTEXT_RE = re.compile(
-    r"(?i)(?:\bborn\b|\bd\.?o\.?b\.?\b|date of birth|birth ?date|birthday|geboren|né(?:e)? le)[^.\n]{0,25}$"
+    r"(?i)(?:\bborn\b|\bd\.?o\.?b\.?\b|date of birth|birth ?date|birthday|geboren|geburtsdatum|geb\.|"
+    r"né(?:e)? le|date de naissance|fecha de nacimiento|nacid[oa]|nat[oa] il|data di nascita|"
+    r"data de nascimento|nascid[oa]|geboortedatum|födelsedatum|född|født|fødselsdato|født den|syntymäaika|"
+    r"syntynyt|data urodzenia|urodzon[ya]|datum narození|narozen[aá]?|születési dátum|született|"
+    r"doğum tarihi|doğdum|ημερομηνία γέννησης|γεννήθηκα|дата рождения|родил(?:ся|ась))[^.\n]{0,25}$"
 )
 
 
@@ -198,8 +203,17 @@ def find_cards(text: str) -> Iterator[Finding]:
 
     for m in CARD_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1:
+        if len(digits) == 12 and not _maestro12(text, m.start(), m.group(), digits):
+            continue
+        if 12 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1:
             yield Finding(m.start(), m.end(), CREDIT_CARD, 0.95, "luhn")
+
+
+def _maestro12(text: str, start: int, value: str, digits: str) -> bool:
+    """A 12-digit Maestro (50, 56-69) counts when grouped 4-4-4 or after a card cue."""
+    if not re.match(r"5[06-9]|6", digits):
+        return False
+    return bool(re.fullmatch(r"\d{4}([ -])\d{4}\1\d{4}", value) or CARD_CUE_RE.search(text[max(0, start - 60): start]))
 
 
 def find_ibans(text: str) -> Iterator[Finding]:
