@@ -30,7 +30,7 @@ def kinds(text: str, **kw) -> list[tuple[str, str]]:
         ("ship to 42 Elm Street, Springfield, IL 62704 asap", "ADDRESS", "42 Elm Street, Springfield, IL 62704"),
         ("Hi, my name is John Smith.", "PERSON", "John Smith"),
         ("hi im maria garcia and i need help", "PERSON", "maria garcia"),
-        ("Dear Mr. Okonkwo, thanks", "PERSON", "Mr. Okonkwo"),
+        ("Dear Mr. Okonkwo, thanks", "PERSON", "Okonkwo"),
         ("We opened an office in Rotterdam", "LOCATION", "Rotterdam"),
     ],
 )

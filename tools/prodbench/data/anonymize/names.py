@@ -18,8 +18,8 @@ from prodbench.data.anonymize.types import LOCATION, PERSON, Finding
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle",
           "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora", "sig",
-          "sig.ra", "dott", "pan", "pani", "hr", "fr", "fru", "heer", "mevrouw", "mevr", "dhr", "κ", "κος", "κα",
-          "г", "г-н", "г-жа", "úr", "bay", "bayan", "sra", "srta", "dona", "dom", "don", "doña"}
+          "sig.ra", "dott", "pan", "pani", "fru", "heer", "mevrouw", "mevr", "dhr", "κ", "κος", "κα",
+          "г-н", "г-жа", "úr", "srta", "doña"}
 # "my name is" in other languages: whatever follows is a name, even in lower case
 FOREIGN_NAMING_CUES = (
     "ich heiße", "ich heisse", "mein name ist", "je m'appelle", "mon nom est", "me llamo", "mi nombre es",
