@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prodbench.data.anonymize.types import ADDRESS, ID_NUMBER, PERSON, PHONE, Finding
+from prodbench.data.anonymize.types import ADDRESS, ID_NUMBER, LOCATION, PERSON, PHONE, Finding
 
 _GAP = r"[^\d\n]{0,24}?"  # words between a cue and its value ("is", "me at", "pod numerem")
 PHONE_CUE_RE = re.compile(
@@ -36,7 +36,7 @@ ID_CUE_RE = re.compile(
     r"|ταυτότητα|διαβατήριο|δίπλωμα οδήγησης|паспорт|водительское удостоверение)"
     r"(?:\s*(?:number|numbers|no\.?|nr\.?|n[°º]|#|nummer|numéro|número|numero|numer|číslo|szám|"
     r"is|ist|est|es|è|é|er|är|on|je|is:|των|номер|mein\w*|my|mon|mi|mijn|meu|moje?)\b\.?|[\s:=#-]){1,6}"
-    r"(?P<value>(?=[A-Z0-9-]*\d[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,22}[A-Z0-9])(?![\w-])"
+    r"(?P<value>(?=[A-Z0-9./-]*\d[A-Z0-9./-]*\d)[A-Z0-9][A-Z0-9./-]{3,22}[A-Z0-9])(?![\w-]|[./]\w)"
 )
 HOME_USER_RE = re.compile(r"(?:/home/|/Users/|\b[A-Za-z]:[\\/]+Users[\\/]+)(?P<user>[^\\/\s:\"'`]+)")
 LOGIN_RE = re.compile(
@@ -73,7 +73,23 @@ LIVES_AT_RE = re.compile(
 )
 _TOWN = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'-]*"  # no dot: "Osthofen. Meine Bestellung" ends at the town
 POSTAL_TOWN_RE = re.compile(
-    rf"(?:,\s*|\s*\n\s*|\s+)(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{4,5}}|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}})\s+{_TOWN}(?:[ -]{_TOWN}){{0,2}}"
+    rf"(?:,\s*|\s*\n\s*|\s+)(?P<code>(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{5}}-\d{{3}}|\d{{4,6}}(?:\s[A-Z]{{2}})?|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}}))\s+"
+    rf"(?P<town>{_TOWN}(?:[ -](?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|des|{_TOWN})){{0,3}})"
+)
+
+POSTCODE_CUE_RE = re.compile(
+    r"(?i:\b(?:post ?code|postal code|zip(?: code)?|plz|postleitzahl|code postal|cap|código postal|cep|"
+    r"codice postale|postcode|postnummer|postnr|postinumero|kod pocztowy|psč|irányítószám|posta kodu|"
+    r"ταχυδρομικός κώδικας|τ\.κ\.|индекс|почтовый индекс))"
+    r"(?:\s+(?:is|ist|est|es|è|é|er|är|on|je|was))?[\s:]+"
+    r"(?P<value>(?:[A-Z]{1,2}-)?(?:\d{3}\s\d{2}|\d{5}-\d{3}|\d{2}-\d{3}|\d{3,6}(?:\s[A-Z]{2})?|"
+    r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}))\b"
+)
+TOWN_CUE_RE = re.compile(
+    r"(?i:\b(?:the town|the city|the village|town of|city of|village of|la ville de|la ville|die stadt|"
+    r"der ort|la ciudad de|la città di|de stad|de plaats|a cidade de|staden|byen|kaupunki|miasto|město|"
+    r"város|şehir|η πόλη|город))\s+"
+    rf"(?P<value>{_TOWN}(?:[ -](?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|{_TOWN})){{0,3}})"
 )
 
 
@@ -104,11 +120,15 @@ def find_streets(text: str) -> Iterator[Finding]:
     """Street + house number with a non-English street word, or after "I live at", plus postcode and town."""
     for rx, group in ((STREET_RE, 0), (LIVES_AT_RE, "value")):
         for m in rx.finditer(text):
-            end = m.end(group)
-            tail = POSTAL_TOWN_RE.match(text, end)
-            if tail:
-                end = tail.end()
-            yield Finding(m.start(group), end, ADDRESS, 0.8, "street")
+            yield Finding(m.start(group), m.end(group), ADDRESS, 0.8, "street")
+            tail = POSTAL_TOWN_RE.match(text, m.end(group))
+            if tail:  # "postcode town" after the street: the postcode is ADDRESS, the town LOCATION
+                yield Finding(tail.start("code"), tail.end("code"), ADDRESS, 0.8, "street-postcode")
+                yield Finding(tail.start("town"), tail.end(), LOCATION, 0.8, "street-town")
+    for m in POSTCODE_CUE_RE.finditer(text):
+        yield Finding(m.start("value"), m.end("value"), ADDRESS, 0.75, "postcode-cue")
+    for m in TOWN_CUE_RE.finditer(text):
+        yield Finding(m.start("value"), m.end("value"), LOCATION, 0.7, "town-cue")
 
 
 CUE_DETECTORS = (find_cued_phones, find_cued_ids, find_account_names, find_streets)

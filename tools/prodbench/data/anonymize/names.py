@@ -304,7 +304,7 @@ def _not_a_name(text: str, toks: list[tuple[int, int, str]], i: int, run: list[i
     * a run right after a determiner ("a Monte Carlo simulation", "the Ring doorbell").
     """
     words = [toks[k][2] for k in run]
-    if len(run) == 1 and _norm(words[0]) in TITLES:
+    if _norm(words[0]) in TITLES:  # the title itself; the name after it is found on the next token
         return True
     if prev_title or cue in STRONG_CUES:
         return False

@@ -62,7 +62,7 @@ SECRET_ASSIGN_RE = re.compile(
     r"(?:\s+is)?\s*[:=]?\s*[\"']?(?P<value>[^\s\"',;]{6,})"
 )
 CANDIDATE_TOKEN_RE = re.compile(r"(?<![\w/+=-])[A-Za-z0-9+/_=-]{20,}(?![\w/+=-])")
-IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")  # a full stop may end the sentence
 IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 SSN_CONTEXT_RE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec)")
