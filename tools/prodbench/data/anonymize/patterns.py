@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from prodbench.data.anonymize.cues import CUE_DETECTORS
+from prodbench.data.anonymize.tables import find_table_columns
 from prodbench.data.anonymize.types import (
     ADDRESS,
     CREDIT_CARD,
@@ -328,6 +329,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
 
 STRUCTURED_DETECTORS = (
     *CUE_DETECTORS,
+    find_table_columns,
     find_urls_with_credentials,
     find_emails,
     find_secrets,
