@@ -26,7 +26,7 @@ PHONE_CUE_RE = re.compile(
     + _GAP + r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
 )
 ID_CUE_RE = re.compile(
-    r"(?i)(?:\b(?:driver'?s? licen[cs]e|licen[cs]e|passport|id card|identity card|id|national id|"
+    r"(?i)(?:\b(?:driver'?s? licen[cs]e|licen[cs]e|passport|id card|identity card|id number|id no|national id|"
     r"personal number|personnummer|personnr|henkilötunnus|cpr|ausweis\w*|führerschein\w*|reisepass\w*|"
     r"permis de conduire|carte d'identité|passeport|dni|nie|pasaporte|carnet de conducir|licencia|"
     r"patente|carta d'identità|passaporto|codice fiscale|rijbewijs\w*|paspoort\w*|bsn|"

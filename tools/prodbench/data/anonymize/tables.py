@@ -29,6 +29,7 @@ DATE_CELL_RE = re.compile(
     r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\.?\s+\d{1,2},?\s+\d{4}"
 )
 PHONE_CELL_RE = re.compile(r"\+?[\d ()./-]{6,24}")
+NAME_CELL_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?(?: [^\W\d_]+(?:['’-][^\W\d_]+)*\.?){0,3}")
 WORDS_CELL_RE = re.compile(r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}")
 
 
@@ -57,7 +58,7 @@ def _fits(kind: str, value: str) -> bool:
     if kind == PHONE:
         return bool(PHONE_CELL_RE.fullmatch(value)) and 6 <= sum(c.isdigit() for c in value) <= 15
     if kind == PERSON:  # capitalised words or one lower-case "first last" pair
-        return bool(WORDS_CELL_RE.fullmatch(value)) and (value[:1].isupper() or value.count(" ") == 1)
+        return bool(NAME_CELL_RE.fullmatch(value)) and (value[:1].isupper() or value.count(" ") == 1)
     return bool(WORDS_CELL_RE.fullmatch(value)) and value[:1].isupper()
 
 
