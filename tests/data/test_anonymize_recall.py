@@ -38,6 +38,12 @@ FOUND = [
     ("bonjour, je m'appelle amélie durand", "amélie durand", "PERSON"),
     ("hola, me llamo lucía ferrer", "lucía ferrer", "PERSON"),
     ("Hallo, ich bin Reinhard Kessler und wohne hier", "Reinhard Kessler", "PERSON"),
+    # relation and sign-off cues name an unknown lower-case word
+    ("my husband teodor and i share the account", "teodor", "PERSON"),
+    ("call me tonight, mvh sigrun", "sigrun", "PERSON"),
+    # an address after "moved to" / "ship to", street-first or number-first
+    ("I moved to Kleine Bergstraat 31 last week", "Kleine Bergstraat 31", "ADDRESS"),
+    ("please ship to 88 Chemin Des Vignes on friday", "88 Chemin Des Vignes", "ADDRESS"),
     # 12-19 digit cards with a Luhn check, including 12-digit Maestro
     ("card 6759 6498 2648", "6759 6498 2648", "CREDIT_CARD"),
     ("Maestro: 5018 0000 0009", "5018 0000 0009", "CREDIT_CARD"),

@@ -66,10 +66,11 @@ STREET_RE = re.compile(
     r",?\s+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b"
 )
 LIVES_AT_RE = re.compile(
-    r"(?i:\b(?:live at|lives at|living at|i live on|address is|address:|woon op|woont op|abito in|vivo en|"
+    r"(?i:\b(?:live at|lives at|living at|i live on|address is|address:\s*[\"']?|moved to|ship to|ship it to|"
+    r"deliver to|delivered to|send it to|should go to|woon op|woont op|abito in|vivo en|"
     r"moro na|moro em|j'habite|j'habite au|wohne in der|wohne in|wohnt in|bor på|bor i|asun|mieszkam przy|"
     r"mieszkam na|bydlím v|bydlím na|lakom|lakcím|oturuyorum|μένω στην|μένω στο|живу на|живу по)\s+)"
-    rf"(?P<value>(?:{_CAP}\s+){{1,4}}\d{{1,5}}[A-Za-z]?\b)"
+    rf"(?P<value>(?:{_CAP}\s+){{1,4}}\d{{1,5}}[A-Za-z]?\b|\d{{1,5}}[A-Za-z]?,?(?:\s+{_CAP}){{2,4}})"
 )
 _TOWN = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'-]*"  # no dot: "Osthofen. Meine Bestellung" ends at the town
 POSTAL_TOWN_RE = re.compile(

@@ -47,6 +47,8 @@ PERSON_CUES = (
     "with", "for", "to", "signed", "attn", "attention", "user", "employee", "tenant", "patient",
     "assigned to", "owner", "accountant", "cfo", "ceo", "spoke with", "talked to", "per",
     *FOREIGN_NAMING_CUES, *FOREIGN_SELF_CUES, *FOREIGN_SIGN_OFFS, "prepared by", "ask for", "pregunta por",
+    "my wife", "my husband", "my partner", "my son", "my daughter", "my colleague", "me and", "reply to",
+    "keys with",
 )
 LOCATION_CUES = ("in", "at", "near", "from", "to", "live in", "based in", "located in", "moved to",
                  "office in", "city of", "visit", "visiting", "around", "outside", "downtown")
@@ -145,6 +147,9 @@ def _company_follows(text: str, toks: list[tuple[int, int, str]], run: list[int]
         text[toks[run[-1]][1]: toks[nxt][0]] in (" ", ", ")
 
 
+# relations that name the next word even in lower-case chat ("my wife anke and i", "me and jo")
+RELATION_CUES = {"my wife", "my husband", "my partner", "my son", "my daughter", "my colleague", "me and",
+                 "reply to", "keys with"}
 NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me", *FOREIGN_NAMING_CUES}
 SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey",
                  *FOREIGN_SIGN_OFFS}
@@ -246,6 +251,9 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
+        elif not cap and (cue in RELATION_CUES or cue in SIGN_OFF_CUES and _ends_clause(text, end)) \
+                and not common and not _glued(text, start, end) and len(low) > 2:
+            person, score = True, 0.55  # "my wife anke and i", "mvh elzaby"
         elif not cap and cue in NAMING_CUES and not common and not _glued(text, start, end) and len(low) > 1:
             # "my name is kana saito": whatever follows an explicit naming cue (up to 2 words)
             run = [i] + ([i + 1] if i + 1 < n and _joinable(text, start, end, toks[i + 1][0])
