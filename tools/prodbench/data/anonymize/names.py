@@ -161,6 +161,12 @@ def _ends_clause(text: str, end: int) -> bool:
     return not rest.strip() or rest[:1] in ",.!?;:\n)" or rest.startswith("\n")
 
 
+def _ends_line(text: str, end: int) -> bool:
+    """Whether only spaces follow ``end`` up to the end of the line (a signature: "mvh sigrun")."""
+    newline = text.find("\n", end)
+    return not text[end: len(text) if newline < 0 else newline].strip()
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     """Whether a word touches digits or underscores ("echo24", "id_mike"): a code, not a name."""
     before = text[start - 1: start] if start else ""
@@ -251,8 +257,8 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
-        elif not cap and (cue in RELATION_CUES or cue in SIGN_OFF_CUES and _ends_clause(text, end)) \
-                and not common and not _glued(text, start, end) and len(low) > 2:
+        elif not cap and (cue in RELATION_CUES or cue in SIGN_OFF_CUES and _ends_line(text, end)) \
+                and not common and low not in PERSON_CUES and not _glued(text, start, end) and len(low) > 2:
             person, score = True, 0.55  # "my wife anke and i", "mvh elzaby"
         elif not cap and cue in NAMING_CUES and not common and not _glued(text, start, end) and len(low) > 1:
             # "my name is kana saito": whatever follows an explicit naming cue (up to 2 words)
