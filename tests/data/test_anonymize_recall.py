@@ -38,6 +38,8 @@ FOUND = [
     ("bonjour, je m'appelle amélie durand", "amélie durand", "PERSON"),
     ("hola, me llamo lucía ferrer", "lucía ferrer", "PERSON"),
     ("Hallo, ich bin Reinhard Kessler und wohne hier", "Reinhard Kessler", "PERSON"),
+    # a known first name alone still counts, unless it closes a product name ("Galaxy Tab")
+    ("Can Rosalind sign the form today?", "Rosalind", "PERSON"),
     # relation and sign-off cues name an unknown lower-case word
     ("my husband teodor and i share the account", "teodor", "PERSON"),
     ("call me tonight, mvh sigrun", "sigrun", "PERSON"),

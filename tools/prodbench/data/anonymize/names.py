@@ -161,6 +161,16 @@ def _ends_clause(text: str, end: int) -> bool:
     return not rest.strip() or rest[:1] in ",.!?;:\n)" or rest.startswith("\n")
 
 
+def _ends_product_name(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
+    """Whether token ``i`` closes a run of capitalised non-name words ("Galaxy Tab", "Apple Pencil")."""
+    if i == 0 or not _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0]):
+        return False
+    prev = toks[i - 1][2]
+    low = _norm(prev)
+    return prev[:1].isupper() and low not in lex.common_words and low not in lex.first_names \
+        and low not in TITLES and low not in PERSON_CUES
+
+
 def _ends_line(text: str, end: int) -> bool:
     """Whether only spaces follow ``end`` up to the end of the line (a signature: "mvh sigrun")."""
     newline = text.find("\n", end)
@@ -239,7 +249,8 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         person = False
         score = 0.6
         if _not_a_name(text, toks, i, run, lex, cue, prev_title):
-            i += 1
+            after_det = i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and word[:1].isupper()
+            i = run[-1] + 1 if after_det else i + 1  # "a Monte Carlo run": skip the whole run
             continue
         place_only = bool(place_hit) and place_hit >= run[-1] + 1 and cue not in STRONG_CUES
         if place_only and not prev_title:
@@ -247,7 +258,7 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         elif prev_title and cap:
             person, score = True, 0.9
         elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)) and \
-                (len(run) > 1 or cue is not None or _person_context(text, toks, i, run, cue)):
+                (len(run) > 1 or not _ends_product_name(text, toks, i, lex)):
             person, score = True, 0.85 if len(run) > 1 else 0.65
         elif cap and len(run) > 1 and is_last and words[-1] in lex.last_names and not place_hit:
             person, score = True, 0.6
@@ -326,7 +337,7 @@ def _not_a_name(text: str, toks: list[tuple[int, int, str]], i: int, run: list[i
         # "SAMUELA MRAZ" is a name (a known first name and a surname partner); "RAM", "JUDGE" are not
         first, last = _norm(words[0]), _norm(words[-1])
         return not (len(run) > 1 and first in lex.first_names and last not in lex.common_words)
-    return i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0])
+    return i > 0 and words[0][:1].isupper() and _norm(toks[i - 1][2]) in DETERMINERS and _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0])
 
 
 def _place_match(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> int:
