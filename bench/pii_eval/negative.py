@@ -1,4 +1,4 @@
-"""PII-free prompts for counting false alterations (``negative.jsonl``).
+"""PII-free prompts for counting false alterations (``negative_dev.jsonl`` / ``negative_heldout.jsonl``).
 
 Realistic prompts with no personal data: code (Python, JS, SQL, shell, configs with loopback,
 private and documentation IPs: 127.0.0.1, 10.0.0.1, 192.0.2.x, 198.51.100.x, 203.0.113.x), maths,
