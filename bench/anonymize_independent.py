@@ -5,7 +5,7 @@ the detector was not written from (see ``bench/pii_eval/README.md``). Prints, fo
 and ``heldout`` splits separately, token-level precision / recall / F2 per entity type, overall
 (typed), overall excluding organisations and dates, and "any PII" (type ignored: a token of
 personal data counts as caught whatever type it was given). Then the share of PII-free prompts
-(``negative.jsonl``) altered by ``Anonymizer(...).text`` and the most frequent altered tokens.
+(``negative_dev.jsonl`` / ``negative_heldout.jsonl``, following ``--split``) altered by ``Anonymizer(...).text`` and the most frequent altered tokens.
 
 Token level: the text is split into ``\\w+`` and single punctuation tokens; a token's label is
 the type of the gold (or predicted) span covering it.
@@ -136,10 +136,10 @@ def table(title: str, c: Counts, entity_types: tuple[str, ...], seconds: float, 
     return "\n".join(lines)
 
 
-def negative_report(engine: str, errors: int) -> str:
+def negative_report(name: str, engine: str, errors: int) -> str:
     from prodbench.data.anonymize import Anonymizer, detect
 
-    rows = load("negative")
+    rows = load(name)
     altered, tokens = 0, Counter()
     examples = []
     for row in rows:
@@ -150,7 +150,7 @@ def negative_report(engine: str, errors: int) -> str:
                 tokens[f"{text[f.start:f.end]!r} ({f.type})"] += 1
             if len(examples) < errors:
                 examples.append((row["id"], text))
-    lines = [f"\n## negative (PII-free prompts): {altered} of {len(rows)} altered = {altered / len(rows):.1%}",
+    lines = [f"\n## {name} (PII-free prompts, {len({r['template'] for r in rows})} templates): {altered} of {len(rows)} altered = {altered / len(rows):.1%}",
              "top altered values: " + ", ".join(f"{k} x{v}" for k, v in tokens.most_common(15))]
     for rid, text in examples:
         lines.append(f"  altered {rid}: {text[:160]!r}")
@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
             for m in counts.false_hits[: args.errors]:
                 print("  " + " | ".join(m))
     if not args.no_negative:
-        print(negative_report(args.engine, args.errors))
+        for split in splits:  # negative_dev / negative_heldout: split by template (negative.negative_split)
+            print(negative_report(f"negative_{split}", args.engine, args.errors))
 
 
 if __name__ == "__main__":

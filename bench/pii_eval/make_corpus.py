@@ -17,7 +17,8 @@ Output (JSONL, one example per line)::
     {"id": "dev-000001", "split": "dev", "locale": "sv", "template": "en-ticket-03",
      "kind": "ticket", "text": "...", "spans": [{"start": 10, "end": 22, "type": "PERSON"}, ...]}
 
-plus ``negative.jsonl`` (PII-free prompts, ``spans`` empty; see ``negative.py``).
+plus ``negative_dev.jsonl`` / ``negative_heldout.jsonl`` (PII-free prompts, ``spans`` empty, split by
+a hash of the template id; see ``negative.py``).
 
 Usage::
 
@@ -445,7 +446,9 @@ def main(argv: list[str] | None = None) -> None:
         pass
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = generate(args.seed, args.n_dev, args.n_heldout)
-    corpus["negative"] = generate_negative(args.seed, args.n_negative)
+    negative = generate_negative(args.seed, args.n_negative)
+    for half in ("negative_dev", "negative_heldout"):  # split by template hash (negative.negative_split)
+        corpus[half] = [r for r in negative if r["split"] == half]
     for name, rows in corpus.items():
         path = args.out / f"{name}.jsonl"
         with path.open("w", encoding="utf-8") as fh:

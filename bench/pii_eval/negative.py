@@ -1,4 +1,4 @@
-"""PII-free prompts for counting false alterations (``negative.jsonl``).
+"""PII-free prompts for counting false alterations (``negative_dev.jsonl`` / ``negative_heldout.jsonl``).
 
 Realistic prompts with no personal data: code (Python, JS, SQL, shell, configs with loopback,
 private and documentation IPs: 127.0.0.1, 10.0.0.1, 192.0.2.x, 198.51.100.x, 203.0.113.x), maths,
@@ -129,11 +129,22 @@ def _fill(rng: random.Random, template: str) -> str:
     return template.format(**values)
 
 
+def negative_split(template_id: str) -> str:
+    """``dev`` or ``heldout`` for a negative template id, from a hash of the id (stable across runs).
+
+    Every prompt of one template lands in the same half, so detector work on ``negative_dev``
+    never sees the templates scored in ``negative_heldout``.
+    """
+    digest = hashlib.sha256(template_id.encode("utf-8")).digest()
+    return "heldout" if digest[0] % 2 else "dev"
+
+
 def generate_negative(seed: int, n: int) -> list[dict]:
     rng = random.Random(seed * 7919 + 1)
     rows = []
     for i in range(n):
         t = i % len(TEMPLATES)
-        rows.append({"id": f"neg-{i + 1:06d}", "split": "negative", "template": f"neg-{t + 1:02d}",
+        tid = f"neg-{t + 1:02d}"
+        rows.append({"id": f"neg-{i + 1:06d}", "split": f"negative_{negative_split(tid)}", "template": tid,
                      "kind": "negative", "text": _fill(rng, TEMPLATES[t]), "spans": []})
     return rows

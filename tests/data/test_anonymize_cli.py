@@ -26,7 +26,7 @@ def test_text_jsonl_and_detect_only(project_dir: Path, invoke: Callable[..., Res
     result = invoke("anonymize", "--jsonl", str(src), "-o", str(out))
     assert result.exit_code == 0 and "PHONE 1" in result.output and "PERSON 1" in result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert rows[0]["text"] == "Call <PHONE_1>, ask <PERSON_1>" and rows[1]["text"] == "Nothing here"
+    assert rows[0]["text"] == "Call <PHONE_1>, ask Ms. <PERSON_1>" and rows[1]["text"] == "Nothing here"  # title kept
 
     result = invoke("anonymize", "--detect-only", "--text", "ip 81.2.69.160")
     assert result.output.strip() == "1:3-14: IP_ADDRESS"

@@ -29,6 +29,9 @@ invoice invoices account team support customer help what why how when where who 
 would should do does did is are was were be been have has had get got make made let lets new
 monday tuesday wednesday thursday friday saturday sunday january february july september october
 november december today tomorrow yesterday english french german spanish italian dutch
+mon tue tues wed thu thur thurs fri sat sun jan feb mar apr jun jul aug sep sept oct nov dec date
+hola hallo bonjour ciao hoi hej olá merhaba szia
+und oder et ou y o e och eller og ja tai és vagy ve veya и или και ή oraz lub nebo
 i'm im i'd i'll i've it's don't can't won't that's let's we're you're
 """
 EXTRA_COMMON = frozenset(_EXTRA_COMMON_TEXT.split())

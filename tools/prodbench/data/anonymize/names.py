@@ -17,7 +17,28 @@ from prodbench.data.anonymize.types import LOCATION, PERSON, Finding
 
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle",
-          "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora"}
+          "herr", "frau", "señor", "señora", "sr", "sra", "monsieur", "madame", "signor", "signora", "sig",
+          "sig.ra", "dott", "pan", "pani", "fru", "heer", "mevrouw", "mevr", "dhr", "κ", "κος", "κα",
+          "г-н", "г-жа", "úr", "srta", "doña"}
+# "my name is" in other languages: whatever follows is a name, even in lower case
+FOREIGN_NAMING_CUES = (
+    "ich heiße", "ich heisse", "mein name ist", "je m'appelle", "mon nom est", "me llamo", "mi nombre es",
+    "mi chiamo", "il mio nome è", "mijn naam is", "ik heet", "meu nome é", "o meu nome é", "jag heter",
+    "mitt namn är", "jeg heter", "jeg hedder", "mitt navn er", "nimeni on", "nazywam się", "mam na imię",
+    "jmenuji se", "a nevem", "nevem", "benim adım", "adım", "με λένε", "ονομάζομαι", "меня зовут",
+)
+# "I am" / "this is" in other languages: a known first name after them, even in lower case
+FOREIGN_SELF_CUES = ("ich bin", "hier ist", "je suis", "c'est", "soy", "sono", "ik ben", "hier is", "sou", "eu sou",
+                     "jag är", "jeg er", "olen", "jestem", "tu", "jsem", "vagyok", "ben", "είμαι", "я")
+FOREIGN_SIGN_OFFS = (
+    "mvh", "med vänlig hälsning", "hälsningar", "hilsen", "venlig hilsen", "terveisin", "groetjes", "groet",
+    "met vriendelijke groet", "grüße", "gruß", "viele grüße", "liebe grüße", "lg", "mit freundlichen grüßen",
+    "cordialement", "bien à vous", "saludos", "un saludo", "atentamente", "cordiali saluti", "saluti",
+    "distinti saluti", "atenciosamente", "abraços", "pozdrawiam", "z poważaniem", "s pozdravem", "üdvözlettel",
+    "saygılarımla", "με εκτίμηση", "с уважением", "hallo", "hola", "bonjour", "ciao", "hoi", "hej", "olá",
+    "cześć", "dobrý den", "merhaba", "γεια σας", "здравствуйте", "liebe", "lieber", "chère", "cher",
+    "estimado", "estimada", "gentile", "caro", "cara", "beste", "prezado", "prezada", "szia",
+)
 PERSON_CUES = (
     "my name is", "my name's", "name is", "name:", "i am", "i'm", "im", "this is", "call me", "dear",
     "hi", "hello", "hey", "thanks", "thank you", "regards", "sincerely", "cheers", "best", "contact",
@@ -25,6 +46,9 @@ PERSON_CUES = (
     "son", "daughter", "mother", "father", "brother", "sister", "friend", "partner", "cc", "from", "by",
     "with", "for", "to", "signed", "attn", "attention", "user", "employee", "tenant", "patient",
     "assigned to", "owner", "accountant", "cfo", "ceo", "spoke with", "talked to", "per",
+    *FOREIGN_NAMING_CUES, *FOREIGN_SELF_CUES, *FOREIGN_SIGN_OFFS, "prepared by", "ask for", "pregunta por",
+    "my wife", "my husband", "my partner", "my son", "my daughter", "my colleague", "me and", "reply to",
+    "keys with",
 )
 LOCATION_CUES = ("in", "at", "near", "from", "to", "live in", "based in", "located in", "moved to",
                  "office in", "city of", "visit", "visiting", "around", "outside", "downtown")
@@ -38,7 +62,8 @@ _LOC_CUE_RE = re.compile(
 # cues strong enough to take an unknown capitalised word (or a lower-case known name) as a name
 STRONG_CUES = {"my name is", "my name's", "name is", "name:", "call me", "dear", "regards", "sincerely",
                "signed", "attn", "attention", "named", "called", "spoke with", "talked to", "cheers",
-               "i'm", "i am", "im", "this is", "hi", "hello", "hey", "thanks", "thank you"}
+               "i'm", "i am", "im", "this is", "hi", "hello", "hey", "thanks", "thank you",
+               *FOREIGN_NAMING_CUES, *FOREIGN_SELF_CUES, *FOREIGN_SIGN_OFFS, "prepared by"}
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -122,14 +147,34 @@ def _company_follows(text: str, toks: list[tuple[int, int, str]], run: list[int]
         text[toks[run[-1]][1]: toks[nxt][0]] in (" ", ", ")
 
 
-NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me"}
-SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey"}
+# relations that name the next word even in lower-case chat ("my wife anke and i", "me and jo")
+RELATION_CUES = {"my wife", "my husband", "my partner", "my son", "my daughter", "my colleague", "me and",
+                 "reply to", "keys with"}
+NAMING_CUES = {"my name is", "my name's", "name is", "name:", "call me", *FOREIGN_NAMING_CUES}
+SIGN_OFF_CUES = {"thanks", "thank you", "regards", "cheers", "best", "sincerely", "dear", "hi", "hello", "hey",
+                 *FOREIGN_SIGN_OFFS}
 
 
 def _ends_clause(text: str, end: int) -> bool:
     """Whether a name ends the clause (end of text, newline, or punctuation right after it)."""
     rest = text[end: end + 2]
     return not rest.strip() or rest[:1] in ",.!?;:\n)" or rest.startswith("\n")
+
+
+def _ends_product_name(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> bool:
+    """Whether token ``i`` closes a run of capitalised non-name words ("Galaxy Tab", "Apple Pencil")."""
+    if i == 0 or not _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0]):
+        return False
+    prev = toks[i - 1][2]
+    low = _norm(prev)
+    return prev[:1].isupper() and low not in lex.common_words and low not in lex.first_names \
+        and low not in TITLES and low not in PERSON_CUES
+
+
+def _ends_line(text: str, end: int) -> bool:
+    """Whether only spaces follow ``end`` up to the end of the line (a signature: "mvh sigrun")."""
+    newline = text.find("\n", end)
+    return not text[end: len(text) if newline < 0 else newline].strip()
 
 
 def _glued(text: str, start: int, end: int) -> bool:
@@ -203,21 +248,29 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
 
         person = False
         score = 0.6
+        if _not_a_name(text, toks, i, run, lex, cue, prev_title):
+            after_det = i > 0 and _norm(toks[i - 1][2]) in DETERMINERS and word[:1].isupper()
+            i = run[-1] + 1 if after_det else i + 1  # "a Monte Carlo run": skip the whole run
+            continue
         place_only = bool(place_hit) and place_hit >= run[-1] + 1 and cue not in STRONG_CUES
         if place_only and not prev_title:
             pass
         elif prev_title and cap:
             person, score = True, 0.9
-        elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)):
+        elif cap and is_first and (len(run) > 1 or not (common or initial and place_hit)) and \
+                (len(run) > 1 or not _ends_product_name(text, toks, i, lex)):
             person, score = True, 0.85 if len(run) > 1 else 0.65
         elif cap and len(run) > 1 and is_last and words[-1] in lex.last_names and not place_hit:
             person, score = True, 0.6
         elif cap and cue in STRONG_CUES and not common and not place_hit:
             person, score = True, 0.7
-        elif cap and is_last and not common and not place_hit and not initial:
+        elif cap and is_last and not common and not place_hit and not initial and cue in STRONG_CUES:
             person, score = True, 0.5
         elif not cap and cue in STRONG_CUES and is_first and not common:
             person, score = True, 0.7
+        elif not cap and (cue in RELATION_CUES or cue in SIGN_OFF_CUES and _ends_line(text, end)) \
+                and not common and low not in PERSON_CUES and not _glued(text, start, end) and len(low) > 2:
+            person, score = True, 0.55  # "my wife anke and i", "mvh elzaby"
         elif not cap and cue in NAMING_CUES and not common and not _glued(text, start, end) and len(low) > 1:
             # "my name is kana saito": whatever follows an explicit naming cue (up to 2 words)
             run = [i] + ([i + 1] if i + 1 < n and _joinable(text, start, end, toks[i + 1][0])
@@ -251,8 +304,6 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         if person and _company_follows(text, toks, run):
             person = False  # "Acme Ltd", "Jordan Smith GmbH": an organisation, not a person
         if person:
-            if prev_title:
-                run_start = toks[i - 1][0]
             yield Finding(run_start, run_end, PERSON, score, "names")
             i = run[-1] + 1
             continue
@@ -266,6 +317,27 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
                 i = k_end
                 continue
         i += 1
+
+
+def _not_a_name(text: str, toks: list[tuple[int, int, str]], i: int, run: list[int], lex: Lexicon,
+                cue: str | None, prev_title: bool) -> bool:
+    """Runs that are not names whatever the lexicon says, unless a title or strong cue names them.
+
+    * a title or a month/weekday abbreviation alone ("Dr.", "Mon", "Mar");
+    * acronyms: ALL-CAPS tokens ("RAM", "PI", "JUDGE") unless two of them pair a known first
+      name with a known surname ("JOHN SMITH");
+    * a run right after a determiner ("a Monte Carlo simulation", "the Ring doorbell").
+    """
+    words = [toks[k][2] for k in run]
+    if _norm(words[0]) in TITLES:  # the title itself; the name after it is found on the next token
+        return True
+    if prev_title or cue in STRONG_CUES:
+        return False
+    if all(w.isupper() and len(w) > 1 for w in words):
+        # "SAMUELA MRAZ" is a name (a known first name and a surname partner); "RAM", "JUDGE" are not
+        first, last = _norm(words[0]), _norm(words[-1])
+        return not (len(run) > 1 and first in lex.first_names and last not in lex.common_words)
+    return i > 0 and words[0][:1].isupper() and _norm(toks[i - 1][2]) in DETERMINERS and _joinable(text, toks[i - 1][0], toks[i - 1][1], toks[i][0])
 
 
 def _place_match(text: str, toks: list[tuple[int, int, str]], i: int, lex: Lexicon) -> int:

@@ -14,6 +14,8 @@ import math
 import re
 from collections.abc import Iterator
 
+from prodbench.data.anonymize.cues import CUE_DETECTORS
+from prodbench.data.anonymize.tables import find_table_columns
 from prodbench.data.anonymize.types import (
     ADDRESS,
     CREDIT_CARD,
@@ -61,11 +63,12 @@ SECRET_ASSIGN_RE = re.compile(
     r"(?:\s+is)?\s*[:=]?\s*[\"']?(?P<value>[^\s\"',;]{6,})"
 )
 CANDIDATE_TOKEN_RE = re.compile(r"(?<![\w/+=-])[A-Za-z0-9+/_=-]{20,}(?![\w/+=-])")
-IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]|\.\d)")
+IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")  # a full stop may end the sentence
 IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 SSN_CONTEXT_RE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec)")
-CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d-])")
+CARD_CUE_RE = re.compile(r"(?i)\b(?:card|karte|carte|tarjeta|carta|kaart|cartão|kort|karta|kartya|maestro)")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 VAT_RE = re.compile(r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
                     r"[ ]?[0-9A-Z]{8,12}\b")
@@ -86,7 +89,11 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 DOB_CONTEXT_RE = re.compile(
-    r"(?i)(?:\bborn\b|\bd\.?o\.?b\.?\b|date of birth|birth ?date|birthday|geboren|né(?:e)? le)[^.\n]{0,25}$"
+    r"(?i)(?:\bborn\b|\bd\.?o\.?b\.?\b|date of birth|birth ?date|birthday|geboren|geburtsdatum|geb\.|"
+    r"né(?:e)? le|date de naissance|fecha de nacimiento|nacid[oa]|nat[oa] il|data di nascita|"
+    r"data de nascimento|nascid[oa]|geboortedatum|födelsedatum|född|født|fødselsdato|født den|syntymäaika|"
+    r"syntynyt|data urodzenia|urodzon[ya]|datum narození|narozen[aá]?|születési dátum|született|"
+    r"doğum tarihi|doğdum|ημερομηνία γέννησης|γεννήθηκα|дата рождения|родил(?:ся|ась))[^.\n]{0,25}$"
 )
 
 
@@ -118,6 +125,18 @@ def looks_like_secret(token: str) -> bool:
     return shannon_entropy(token) >= threshold
 
 
+PATH_SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,24}")
+
+
+def looks_like_path(token: str) -> bool:
+    """A file path (``/var/lib/app/16/main``, ``srv/data/2024-q3``): short segments, one a word."""
+    segments = [s for s in token.split("/") if s]
+    if len(segments) < 2 or (not token.startswith("/") and token.count("/") < 2):
+        return False
+    return all(PATH_SEGMENT_RE.fullmatch(s) for s in segments) and \
+        any(re.fullmatch(r"[a-z]{3,}", s) for s in segments)
+
+
 def find_emails(text: str) -> Iterator[Finding]:
     for m in EMAIL_RE.finditer(text):
         yield Finding(m.start(), m.end(), EMAIL, 0.99, "email")
@@ -146,15 +165,17 @@ def find_secrets(text: str) -> Iterator[Finding]:
         if len(value) >= 6 and (re.search(r"\d", value) or re.search(r"[^A-Za-z]", value) or len(value) >= 12):
             yield Finding(m.start("value"), end, SECRET, 0.8, "secret-assign")
     for m in CANDIDATE_TOKEN_RE.finditer(text):
-        if looks_like_secret(m.group()):
+        if looks_like_secret(m.group()) and not looks_like_path(m.group()):
             yield Finding(m.start(), m.end(), SECRET, 0.7, "secret-entropy")
 
 
 def find_ips(text: str) -> Iterator[Finding]:
     for m in IPV4_RE.finditer(text):
         try:
-            ipaddress.IPv4Address(m.group())
+            ip4 = ipaddress.IPv4Address(m.group())
         except ValueError:
+            continue
+        if not ip4.is_global:  # private, loopback, link-local, RFC 5737 documentation: not a person's
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv4")
     for m in IPV6_RE.finditer(text):
@@ -162,8 +183,10 @@ def find_ips(text: str) -> Iterator[Finding]:
         if candidate.count(":") < 2 or len(candidate) < 6:
             continue
         try:
-            ipaddress.IPv6Address(candidate)
+            ip6 = ipaddress.IPv6Address(candidate)
         except ValueError:
+            continue
+        if not ip6.is_global:  # ::1, fe80::/10, fc00::/7, RFC 3849 2001:db8::/32
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv6")
 
@@ -181,8 +204,17 @@ def find_cards(text: str) -> Iterator[Finding]:
 
     for m in CARD_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1:
+        if len(digits) == 12 and not _maestro12(text, m.start(), m.group(), digits):
+            continue
+        if 12 <= len(digits) <= 19 and luhn.is_valid(digits) and len(set(digits)) > 1:
             yield Finding(m.start(), m.end(), CREDIT_CARD, 0.95, "luhn")
+
+
+def _maestro12(text: str, start: int, value: str, digits: str) -> bool:
+    """A 12-digit Maestro (50, 56-69) counts when grouped 4-4-4 or after a card cue."""
+    if not re.match(r"5[06-9]|6", digits):
+        return False
+    return bool(re.fullmatch(r"\d{4}([ -])\d{4}\1\d{4}", value) or CARD_CUE_RE.search(text[max(0, start - 60): start]))
 
 
 def find_ibans(text: str) -> Iterator[Finding]:
@@ -215,7 +247,7 @@ def find_phones(text: str) -> Iterator[Finding]:
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
                 span = (match.start, match.end)
-                if span not in seen:
+                if span not in seen and not _version_or_date(text, match.start, match.end):
                     seen.add(span)
                     yield Finding(match.start, match.end, PHONE, 0.95, "phonenumbers")
         for m in PHONE_FALLBACK_RE.finditer(text):
@@ -228,6 +260,14 @@ def find_phones(text: str) -> Iterator[Finding]:
             if 9 <= digits <= 13 and not any(s < m.end() and m.start() < e for s, e in seen) \
                     and PHONE_CONTEXT_RE.search(text[max(0, m.start() - 40): m.start()]):
                 yield Finding(m.start(), m.end(), PHONE, 0.6, "phone-context")
+
+
+def _version_or_date(text: str, start: int, end: int) -> bool:
+    """A "number" that is the tail of a version (``1.0 - 2016-03-21``) or holds an ISO date."""
+    return bool(re.search(r"\d[.]$", text[max(0, start - 2): start]) or ISO_DATE_RE.search(text, start, end))
+
+
+ISO_DATE_RE = re.compile(r"(?<!\d)(?:19|20)\d\d-[01]\d-[0-3]\d(?!\d)")
 
 
 def find_dates_of_birth(text: str) -> Iterator[Finding]:
@@ -288,6 +328,8 @@ def find_addresses(text: str) -> Iterator[Finding]:
 
 
 STRUCTURED_DETECTORS = (
+    *CUE_DETECTORS,
+    find_table_columns,
     find_urls_with_credentials,
     find_emails,
     find_secrets,
