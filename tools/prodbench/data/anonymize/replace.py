@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from prodbench.core.errors import UserError
-from prodbench.data.anonymize.engine import detect
+from prodbench.data.anonymize.engine import detect, placeholder_spans
 from prodbench.data.anonymize.types import (
     ADDRESS,
     CREDIT_CARD,
@@ -32,9 +32,11 @@ from prodbench.data.anonymize.types import (
     SECRET,
     SSN,
     URL_CREDENTIALS,
+    Finding,
 )
 
 MODES = ("placeholder", "surrogate")
+MAX_ROUNDS = 4  # scans per text: the first, then re-scans until no finding is left
 
 
 def _surrogate(kind: str, seed: int) -> str:
@@ -85,11 +87,13 @@ class Anonymizer:
         self.record_counts: Counter[str] = Counter()  # since the last reset()
         self._map: dict[tuple[str, str], str] = {}
         self._per_type: Counter[str] = Counter()
+        self._seen: set[tuple[str, str]] = set()  # placeholders this record handed out
 
     def reset(self) -> None:
         """Forget the mapping (start a new record)."""
         self._map.clear()
         self._per_type.clear()
+        self._seen.clear()
         self.record_counts = Counter()
 
     def _replacement(self, kind: str, value: str) -> str:
@@ -98,16 +102,39 @@ class Anonymizer:
             self._per_type[kind] += 1
             if self.replacement == "placeholder":
                 self._map[key] = f"<{kind}_{self._per_type[kind]}>"
+                self._seen.add((kind, self._map[key]))
             else:
                 digest = hashlib.sha256(f"{self.salt}\0{kind}\0{key[1]}".encode()).digest()
                 self._map[key] = _surrogate(kind, int.from_bytes(digest[:8], "big"))
         return self._map[key]
 
     def text(self, text: str) -> str:
-        """Return ``text`` with every finding replaced."""
-        findings = detect(text, engine=self.engine, allowlist=self.allowlist)
-        if not findings:
-            return text
+        """Return ``text`` with every finding replaced; anonymizing the result again changes nothing.
+
+        Replacing a value can change what the detectors see around it (``Thelma <LOCATION_1>``
+        reads as a name once the town is gone), so the result is scanned again until no
+        finding is left (at most :data:`MAX_ROUNDS` scans; texts without findings take one).
+        Placeholders are never re-detected (see :func:`~prodbench.data.anonymize.engine.detect`),
+        so the fixed point is also what a second run returns.
+        """
+        self._number_after_existing(text)
+        for _ in range(MAX_ROUNDS):
+            findings = detect(text, engine=self.engine, allowlist=self.allowlist)
+            if not findings:
+                break
+            text = self._replace(text, findings)
+        return text
+
+    def _number_after_existing(self, text: str) -> None:
+        """Number new placeholders after those already in ``text`` so none is reused."""
+        if self.replacement != "placeholder":
+            return
+        for start, end in placeholder_spans(text):
+            kind, _, number = text[start + 1: end - 1].rpartition("_")
+            if int(number) > self._per_type[kind] and (kind, text[start:end]) not in self._seen:
+                self._per_type[kind] = int(number)
+
+    def _replace(self, text: str, findings: list[Finding]) -> str:
         out, pos = [], 0
         for f in findings:
             out.append(text[pos: f.start])
