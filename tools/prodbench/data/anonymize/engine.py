@@ -22,31 +22,51 @@ def _rank(f: Finding) -> float:
     return PRIORITY.get(f.type, 99)
 
 
-def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
-    """Keep non-overlapping findings: higher-priority type first, then the longer span.
+def _order(f: Finding) -> tuple[int, int, str, float, str]:
+    return (f.start, f.end, f.type, f.score, f.detector)  # Finding's own ordering, as a fast key
 
-    A name inside an e-mail address or a phone number inside a URL is part of the
-    bigger finding, so it is dropped rather than replaced twice.
 
-    Greedy in rank order, like a quadratic all-pairs check, but each candidate is tested
-    against the kept spans with one binary search: kept spans are disjoint, so sorted by
-    start they are also sorted by end, and only the last kept span starting before the
-    candidate's end can overlap it. Sorting dominates: O(n log n) comparisons.
-    """
-    ranked = sorted(findings, key=lambda f: (_rank(f), -(f.end - f.start), f.start))
+def _greedy(cluster: list[Finding], kept: list[Finding]) -> None:
+    """Greedy by rank within one cluster; a binary search per candidate over the kept spans."""
+    if len(cluster) == 1:
+        kept.append(cluster[0])
+        return
     starts: list[int] = []
     ends: list[int] = []
-    kept: list[Finding] = []
-    for finding in ranked:
-        if finding.end <= finding.start:
-            continue
+    for finding in sorted(cluster, key=lambda f: (_rank(f), -(f.end - f.start), f.start)):
         i = bisect_left(starts, finding.end)
         if i and ends[i - 1] > finding.start:
             continue
         starts.insert(i, finding.start)
         ends.insert(i, finding.end)
         kept.append(finding)
-    return sorted(kept)
+
+
+def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+    """Keep non-overlapping findings: higher-priority type first, then the longer span.
+
+    A name inside an e-mail address or a phone number inside a URL is part of the
+    bigger finding, so it is dropped rather than replaced twice.
+
+    Sort and sweep: findings sorted by start fall into clusters of chained overlaps;
+    a finding can only compete with findings of its own cluster, so the greedy
+    rank-order choice runs per cluster (kept spans are disjoint, so one binary search
+    tells whether a candidate overlaps one). Same result as checking all pairs, in
+    O(n log n) for clusters of bounded size (a cluster is one run of overlapping text).
+    """
+    ordered = sorted((f for f in findings if f.end > f.start), key=lambda f: f.start)
+    kept: list[Finding] = []
+    cluster: list[Finding] = []
+    cluster_end = -1
+    for finding in ordered:
+        if cluster and finding.start >= cluster_end:
+            _greedy(cluster, kept)
+            cluster = []
+        cluster.append(finding)
+        cluster_end = max(cluster_end, finding.end) if len(cluster) > 1 else finding.end
+    if cluster:
+        _greedy(cluster, kept)
+    return sorted(kept, key=_order)
 
 
 def placeholder_spans(text: str) -> list[tuple[int, int]]:
@@ -98,6 +118,20 @@ def _allowed(text: str, finding: Finding, allowlist: Iterable[str]) -> bool:
     return False
 
 
+def raw_findings(text: str, engine: str = "builtin") -> list[Finding]:
+    """Every detector's findings on ``text``, overlaps not yet resolved."""
+    found: list[Finding] = []
+    for detector in STRUCTURED_DETECTORS:
+        found.extend(detector(text))
+    if engine == "builtin":
+        found.extend(find_names_and_places(text))
+    else:
+        from prodbench.data.anonymize.presidio_engine import presidio_findings
+
+        found.extend(presidio_findings(text))
+    return found
+
+
 def detect(
     text: str,
     *,
@@ -133,16 +167,7 @@ def detect(
     # placeholders left by an earlier anonymization pass are not personal data: the
     # detectors see them blanked out, and nothing that touches one is reported
     spans = placeholder_spans(text)
-    scanned = mask_placeholders(text, spans)
-    found: list[Finding] = []
-    for detector in STRUCTURED_DETECTORS:
-        found.extend(detector(scanned))
-    if engine == "builtin":
-        found.extend(find_names_and_places(scanned))
-    else:
-        from prodbench.data.anonymize.presidio_engine import presidio_findings
-
-        found.extend(presidio_findings(scanned))
+    found = raw_findings(mask_placeholders(text, spans), engine)
     allowlist = tuple(allowlist)
     kept = resolve_overlaps(_outside(found, spans))
     return [f for f in kept if f.type in wanted and not (allowlist and _allowed(text, f, allowlist))]
