@@ -8,6 +8,7 @@ Three figures, each in one process on one core:
    used to be quadratic: 44 s of 78 s on 400 KB).
 3. ``cli``: ``prodbench anonymize --jsonl`` on the same records written as JSONL, in a fresh
    subprocess, with its peak resident memory (flat memory: it must not grow with the file).
+4. ``overlaps``: ``resolve_overlaps`` alone on ``--findings`` dense random findings.
 
 ``--tools DIR`` measures another copy of the package (e.g. ``git archive HEAD~3 tools``) for
 before/after figures; the cli figure needs a copy that has ``data/anonymize/stream.py``.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import random
 import shlex
 import subprocess
 import sys
@@ -73,10 +75,11 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
     parser.add_argument("--single-kb", type=float, default=400.0, help="size of the one long text (default 400)")
     parser.add_argument("--tools", type=Path, default=REPO / "tools", help="package source to measure")
+    parser.add_argument("--findings", type=int, default=20_000, help="dense findings for the overlap figure")
     parser.add_argument("--no-cli", action="store_true", help="skip the streaming CLI figure")
     args = parser.parse_args()
     sys.path.insert(0, str(args.tools))
-    from prodbench.data.anonymize import Anonymizer, detect
+    from prodbench.data.anonymize import ENTITY_TYPES, Anonymizer, Finding, detect, resolve_overlaps
 
     print(f"$ python {' '.join(shlex.quote(a) for a in sys.argv)}")
     print(f"date: {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}   package: {args.tools}")
@@ -102,6 +105,12 @@ def main() -> None:
     seconds = time.perf_counter() - started
     kb = len(single.encode("utf-8")) / 1e3
     print(f"one text {kb:>8.0f} KB {'':>15} {seconds:8.1f} s {kb / 1e3 / seconds:7.3f} MB/s per core")
+
+    rng = random.Random(3)  # overlap resolution alone, on dense findings (a log full of ids and IPs)
+    dense = [Finding(s, s + rng.randint(1, 12), rng.choice(ENTITY_TYPES)) for s in range(0, 5 * args.findings, 5)]
+    started = time.perf_counter()
+    resolve_overlaps(dense)
+    print(f"overlaps {len(dense):>7} findings {'':>14} {time.perf_counter() - started:8.2f} s")
 
     if not args.no_cli:
         with tempfile.TemporaryDirectory() as tmp:
