@@ -36,6 +36,10 @@ from prodbench.data.anonymize.types import (
 )
 
 MODES = ("placeholder", "surrogate")
+MAX_DEPTH = 64  # JSON nesting accepted by Anonymizer.value
+# JSON keys whose values are identifiers or metadata, never free text: never rewritten
+STRUCTURED_KEYS = frozenset({"id", "origin", "role", "source", "task_type", "difficulty", "added", "type",
+                             "tool_call_id", "model", "timestamp", "created", "created_at"})
 MAX_ROUNDS = 4  # scans per text: the first, then re-scans until no finding is left
 
 
@@ -145,14 +149,24 @@ class Anonymizer:
         out.append(text[pos:])
         return "".join(out)
 
-    def value(self, value: Any) -> Any:
-        """Anonymize every string inside a JSON-like value (dicts, lists, strings)."""
+    def value(self, value: Any, keep: frozenset[str] = STRUCTURED_KEYS, depth: int = 0) -> Any:
+        """Anonymize the free-text strings inside a JSON-like value (dicts, lists, strings).
+
+        Values under a key in ``keep`` or ending in ``_id`` (ids, ``origin``, roles, ...) are
+        identifiers or metadata, not free text: they are returned untouched.
+
+        Raises:
+            ValueError: The value is nested deeper than :data:`MAX_DEPTH` levels.
+        """
+        if depth > MAX_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            return [self.value(v, keep, depth + 1) for v in value]
         if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
+            return {k: v if (k in keep or k.endswith("_id")) else self.value(v, keep, depth + 1)
+                    for k, v in value.items()}
         return value
 
 

@@ -21,13 +21,10 @@ import orjson
 
 from prodbench.core.errors import Problem, UserError
 from prodbench.data.anonymize.engine import detect
-from prodbench.data.anonymize.replace import Anonymizer
+from prodbench.data.anonymize.replace import STRUCTURED_KEYS, Anonymizer
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 64
-# JSON keys whose values are identifiers or metadata, never free text: copied byte for byte
-KEEP_KEYS = frozenset({"id", "origin", "role", "source", "task_type", "difficulty", "added", "type",
-                       "tool_call_id", "model", "timestamp", "created", "created_at"})
+KEEP_KEYS = STRUCTURED_KEYS  # copied byte for byte (plus any key ending in _id)
 
 
 def _fail(label: str, number: int, message: str) -> UserError:
@@ -68,24 +65,6 @@ def read_lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, str, bytes]
         yield number, text, newline
 
 
-def anonymize_value(anon: Anonymizer, value: Any, keep: frozenset[str] = KEEP_KEYS, depth: int = 0) -> Any:
-    """Anonymize the free-text strings of a JSON value; keys in ``keep`` (and ``*_id``) are copied.
-
-    Raises:
-        ValueError: The value is nested deeper than :data:`MAX_DEPTH`.
-    """
-    if depth > MAX_DEPTH:
-        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, str):
-        return anon.text(value)
-    if isinstance(value, list):
-        return [anonymize_value(anon, v, keep, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {k: v if (k in keep or k.endswith("_id")) else anonymize_value(anon, v, keep, depth + 1)
-                for k, v in value.items()}
-    return value
-
-
 def anonymize_jsonl(handle: IO[bytes], write: Callable[[bytes], Any], anon: Anonymizer, label: str,
                     keep: frozenset[str] = KEEP_KEYS) -> int:
     """Anonymize a JSONL stream record by record; returns the number of records.
@@ -104,7 +83,7 @@ def anonymize_jsonl(handle: IO[bytes], write: Callable[[bytes], Any], anon: Anon
             raise _fail(label, number, f"malformed JSON: {exc}") from None
         anon.reset()
         try:
-            clean = anonymize_value(anon, record, keep)
+            clean = anon.value(record, keep)
         except ValueError as exc:
             raise _fail(label, number, str(exc)) from None
         records += 1
