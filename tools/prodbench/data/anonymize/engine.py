@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from prodbench.core.errors import UserError
 from prodbench.data.anonymize.names import find_names_and_places
@@ -93,6 +93,17 @@ def mask_placeholders(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint union of ``spans``."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _outside(findings: list[Finding], spans: list[tuple[int, int]]) -> list[Finding]:
     """Drop findings that touch a placeholder span (binary search per finding)."""
     if not spans:
@@ -138,6 +149,7 @@ def detect(
     entities: Iterable[str] | None = None,
     allowlist: Iterable[str] = (),
     engine: str = "builtin",
+    protected: Sequence[tuple[int, int]] = (),
 ) -> list[Finding]:
     """Find personal data in ``text``.
 
@@ -148,6 +160,8 @@ def detect(
             own support address.
         engine: ``builtin`` (default) or ``presidio`` (needs ``presidio-analyzer`` and a
             spaCy model; its findings are merged with the builtin structured detectors).
+        protected: Spans that are already replacements (surrogates this run inserted):
+            masked like placeholders, and nothing touching them is reported.
 
     Returns:
         Non-overlapping findings sorted by position. They carry type and offsets only,
@@ -166,7 +180,7 @@ def detect(
         raise UserError(f"unknown anonymize engine {engine!r}; use one of {', '.join(ENGINES)}")
     # placeholders left by an earlier anonymization pass are not personal data: the
     # detectors see them blanked out, and nothing that touches one is reported
-    spans = placeholder_spans(text)
+    spans = _merge([*placeholder_spans(text), *protected]) if protected else placeholder_spans(text)
     found = raw_findings(mask_placeholders(text, spans), engine)
     allowlist = tuple(allowlist)
     kept = resolve_overlaps(_outside(found, spans))

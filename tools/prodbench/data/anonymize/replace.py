@@ -122,11 +122,12 @@ class Anonymizer:
         so the fixed point is also what a second run returns.
         """
         self._number_after_existing(text)
+        inserted: list[tuple[int, int]] = []  # where this call put replacements (never re-scanned)
         for _ in range(MAX_ROUNDS):
-            findings = detect(text, engine=self.engine, allowlist=self.allowlist)
+            findings = detect(text, engine=self.engine, allowlist=self.allowlist, protected=inserted)
             if not findings:
                 break
-            text = self._replace(text, findings)
+            text, inserted = self._replace(text, findings, inserted)
         return text
 
     def _number_after_existing(self, text: str) -> None:
@@ -138,16 +139,30 @@ class Anonymizer:
             if int(number) > self._per_type[kind] and (kind, text[start:end]) not in self._seen:
                 self._per_type[kind] = int(number)
 
-    def _replace(self, text: str, findings: list[Finding]) -> str:
-        out, pos = [], 0
+    def _replace(self, text: str, findings: list[Finding],
+                 inserted: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+        """Replace ``findings``; return the new text and the (shifted) replacement spans."""
+        out, pos, shift = [], 0, 0
+        spans: list[tuple[int, int]] = []
+        earlier = iter(inserted)  # disjoint from the findings (detect drops what touches them)
+        pending = next(earlier, None)
         for f in findings:
+            while pending is not None and pending[0] < f.start:
+                spans.append((pending[0] + shift, pending[1] + shift))
+                pending = next(earlier, None)
+            new = self._replacement(f.type, text[f.start: f.end])
             out.append(text[pos: f.start])
-            out.append(self._replacement(f.type, text[f.start: f.end]))
+            out.append(new)
+            spans.append((f.start + shift, f.start + shift + len(new)))
+            shift += len(new) - (f.end - f.start)
             self.counts[f.type] += 1
             self.record_counts[f.type] += 1
             pos = f.end
+        while pending is not None:
+            spans.append((pending[0] + shift, pending[1] + shift))
+            pending = next(earlier, None)
         out.append(text[pos:])
-        return "".join(out)
+        return "".join(out), spans
 
     def value(self, value: Any, keep: frozenset[str] = STRUCTURED_KEYS, depth: int = 0) -> Any:
         """Anonymize the free-text strings inside a JSON-like value (dicts, lists, strings).
