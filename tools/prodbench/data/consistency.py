@@ -16,10 +16,6 @@ characters between words) of
 Values too unspecific to sweep for (short or common single words, locations: see
 :func:`prodbench.data.ledger.worth_ledgering`) are left to the detector. The removed
 values live in memory only, for the length of the run.
-
-The :class:`Anonymizer` exposes no value -> placeholder mapping yet; :func:`record_mapping`
-and :func:`placeholder_for` read it through its private members (the one hook asked of
-``replace.py``: public ``mapping()`` and ``replacement_for(kind, value)``).
 """
 
 from __future__ import annotations
@@ -37,18 +33,12 @@ MAX_BATCH_VALUES = 50_000  # values remembered across records of one run (the mo
 
 def record_mapping(anonymizer: Anonymizer) -> dict[tuple[str, str], str]:
     """``(type, casefolded value) -> replacement`` of the record being anonymized."""
-    public = getattr(anonymizer, "mapping", None)
-    if callable(public):
-        return dict(public())
-    return dict(anonymizer._map)
+    return anonymizer.mapping()
 
 
 def placeholder_for(anonymizer: Anonymizer, kind: str, value: str) -> str:
     """The replacement of ``value`` in the current record (a new one if it is new)."""
-    public = getattr(anonymizer, "replacement_for", None)
-    if callable(public):
-        return str(public(kind, value))
-    return anonymizer._replacement(kind, value)
+    return anonymizer.replacement_for(kind, value)
 
 
 class BatchSweep:

@@ -100,6 +100,17 @@ class Anonymizer:
         self._seen.clear()
         self.record_counts = Counter()
 
+    def mapping(self) -> dict[tuple[str, str], str]:
+        """``(type, casefolded value) -> replacement`` of the current record (a copy)."""
+        return dict(self._map)
+
+    def replacement_for(self, kind: str, value: str) -> str:
+        """The replacement of ``value`` in the current record (a new one if it is new).
+
+        Used to replace a value everywhere it appears, also where no detector found it.
+        """
+        return self._replacement(kind, value)
+
     def _replacement(self, kind: str, value: str) -> str:
         key = (kind, value.casefold().strip())
         if key not in self._map:
