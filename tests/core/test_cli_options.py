@@ -122,3 +122,17 @@ def test_hidden_aliases_stay_out_of_help() -> None:
         result = CliRunner().invoke(cli, [command, "--help"])
         assert result.exit_code == 0
         assert alias not in result.output
+
+
+def test_launch_record_accepts_its_old_scores_spelling_hidden() -> None:
+    from click.testing import CliRunner
+
+    launch = cli.get_command(click.Context(cli), "launch")
+    assert isinstance(launch, click.Group)
+    record = launch.get_command(click.Context(launch), "record")
+    assert record is not None
+    for spelling in ("--metrics", "--scores"):
+        ctx = record.make_context("record", ["--model", "a", "--version", "1", spelling, "m.json"])
+        assert str(ctx.params["scores_path"]) == "m.json"
+    result = CliRunner().invoke(cli, ["launch", "record", "--help"])
+    assert result.exit_code == 0 and "--metrics" in result.output and "--scores" not in result.output

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from prodbench.commands._common import load_context
+from prodbench.commands._common import AliasedOption, load_context
 
 
 @click.group("launch")
@@ -31,6 +31,8 @@ def command() -> None:
 @click.option(
     "--metrics",
     "scores_path",
+    cls=AliasedOption,
+    hidden_aliases=("--scores",),  # the spelling before options were made consistent
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Metrics document to read (default: metrics/scores.json).",
