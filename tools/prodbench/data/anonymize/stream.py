@@ -10,15 +10,12 @@ UTF-8, an over-long line, malformed or too deeply nested JSON) raises a
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from prodbench.core import fsutil
 from prodbench.core.errors import Problem, UserError
 from prodbench.data.anonymize.engine import detect
 from prodbench.data.anonymize.replace import STRUCTURED_KEYS, Anonymizer
@@ -113,21 +110,4 @@ def detect_lines(handle: IO[bytes], write: Callable[[bytes], Any], label: str, e
     return found
 
 
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """Open a temp file next to ``path``; it replaces ``path`` only if the block succeeds.
-
-    On an error the temp file is removed and an existing ``path`` is left as it was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+atomic_output = fsutil.atomic_output  # kept: the anonymize command writes through it
