@@ -13,8 +13,8 @@ from github_server import GitHubServer
 from prodbench.cli import cli
 from prodbench.core.errors import UserError
 from prodbench.core.markdown import GITHUB_COMMENT_LIMIT, MARKER, mermaid_bars
-from prodbench.diff.document import parse_document
 from prodbench.diff.format import changed_span
+from prodbench.diff.parse import parse_document
 from prodbench.diff.render import build_sections, render_comment
 from prodbench.diff.stage import DiffSettings, compute_diff, config_changes
 

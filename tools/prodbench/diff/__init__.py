@@ -28,7 +28,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from prodbench.core.lazy import lazy_attributes
-from prodbench.diff.document import SCHEMA_VERSION, DiffDocument, parse_document
+from prodbench.diff.document import SCHEMA_VERSION, DiffDocument
+from prodbench.diff.parse import parse_document
 from prodbench.diff.render import render_comment, render_from_file
 from prodbench.diff.stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
 

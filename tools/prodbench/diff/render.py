@@ -19,7 +19,8 @@ from typing import Any
 
 from prodbench.core.errors import UserError
 from prodbench.core.markdown import DEFAULT_BUDGET, Section, assemble
-from prodbench.diff.document import DiffDocument, parse_document
+from prodbench.diff.document import DiffDocument
+from prodbench.diff.parse import parse_document
 from prodbench.diff.sections import (
     alerts_section,
     chart_section,

@@ -336,7 +336,7 @@ def run_diff(project: Project, base_rev: str, head_rev: str | None = None, *, ca
     Returns:
         The outcome; ``failed`` is True when a significant regression should fail the run.
     """
-    from prodbench.diff.document import parse_document
+    from prodbench.diff.parse import parse_document
     from prodbench.diff.render import render_comment
 
     output_dir = output_dir or project.reports_dir
