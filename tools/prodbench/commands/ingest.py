@@ -46,7 +46,8 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
       prodbench ingest              # every log under data/raw/ (the DVC ingest stage)
     """
     from prodbench.core.errors import UserError
-    from prodbench.data.ingest import IngestSettings, ingest_files, raw_logs, write_report
+    from prodbench.data.ingest import IngestSettings, ingest_files, raw_logs
+    from prodbench.data.ingest_report import write_report
     from prodbench.data.tagging import LLMTagger
 
     project, params = load_context()
@@ -80,7 +81,7 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
             click.echo(f"... {result.malformed - 20} more malformed line(s), see {report}", err=True)
         combined = result if combined is None else combined.merge(result)
     if combined is None:
-        from prodbench.data.ingest import IngestReport
+        from prodbench.data.ingest_report import IngestReport
 
         combined = IngestReport()
         click.echo("no logs to ingest", err=True)

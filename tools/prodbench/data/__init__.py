@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from prodbench.data.anonymize import ENTITY_TYPES, Anonymizer, Finding, detect
     from prodbench.data.dedupe import DedupeIndex, Duplicate
     from prodbench.data.golden import bump, check_lock, freeze, read_lock
-    from prodbench.data.ingest import IngestReport, IngestSettings, ingest_files, write_report
+    from prodbench.data.ingest import IngestSettings, ingest_files
+    from prodbench.data.ingest_report import IngestReport, write_report
     from prodbench.data.logs import LogEntry, iter_log, raw_logs
     from prodbench.data.review import PendingItem, decide, iter_pending, retag
     from prodbench.data.rotate import RotationResult, sample_slice
@@ -36,7 +37,8 @@ _EXPORTS = {
     "ENTITY_TYPES": "anonymize", "Anonymizer": "anonymize", "Finding": "anonymize", "detect": "anonymize",
     "DedupeIndex": "dedupe", "Duplicate": "dedupe",
     "bump": "golden", "check_lock": "golden", "freeze": "golden", "read_lock": "golden",
-    "IngestReport": "ingest", "IngestSettings": "ingest", "ingest_files": "ingest", "write_report": "ingest",
+    "IngestReport": "ingest_report", "IngestSettings": "ingest", "ingest_files": "ingest",
+    "write_report": "ingest_report",
     "LogEntry": "logs", "iter_log": "logs", "raw_logs": "logs",
     "PendingItem": "review", "decide": "review", "iter_pending": "review", "retag": "review",
     "RotationResult": "rotate", "sample_slice": "rotate",

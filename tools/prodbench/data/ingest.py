@@ -23,7 +23,6 @@ import datetime as _dt
 import hashlib
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,13 @@ from typing import Any
 import orjson
 
 from prodbench.core.errors import UserError
-from prodbench.core.fsutil import write_json
+from prodbench.core.fsutil import atomic_output
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
 from prodbench.data.consistency import BatchSweep, common_words, ledger_record
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
+from prodbench.data.ingest_report import MAX_LISTED, IngestReport
 from prodbench.data.ledger import Ledger, content_hash, open_ledger
 from prodbench.data.logs import (
     FORMATS,
@@ -51,72 +51,12 @@ from prodbench.data.logs import (
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
 
 __all__ = [
-    "FORMATS", "SOURCES", "IngestReport", "IngestRun", "IngestSettings", "LogEntry", "Malformed", "PoolWriter",
+    "FORMATS", "SOURCES", "IngestRun", "IngestSettings", "LogEntry", "Malformed", "PoolWriter",
     "entry_from_object", "ingest_files", "iter_log", "make_id", "normalize_content", "raw_logs",
-    "repo_index", "safe_log_id", "shape_messages", "write_report",
+    "repo_index", "safe_log_id", "shape_messages",
 ]
 
 SOURCES = ("production", "pilot")
-MAX_LISTED = 1000  # malformed lines / drops listed in the report (all are counted)
-
-
-@dataclass
-class IngestReport:
-    """Counts and reasons of one ingest run (ids and line numbers only, never text)."""
-
-    files: list[str] = field(default_factory=list)
-    read: int = 0
-    added: int = 0
-    malformed: int = 0
-    malformed_lines: list[dict[str, Any]] = field(default_factory=list)
-    dropped: list[dict[str, Any]] = field(default_factory=list)
-    dropped_counts: Counter[str] = field(default_factory=Counter)
-    task_types: Counter[str] = field(default_factory=Counter)
-    difficulties: Counter[str] = field(default_factory=Counter)
-    needs_review: int = 0
-    anonymized: Counter[str] = field(default_factory=Counter)
-    formats: Counter[str] = field(default_factory=Counter)
-    outputs: list[str] = field(default_factory=list)
-    llm_tagger: dict[str, Any] | None = None
-    ledger: str = "not used"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as written to ``reports/ingest.json``."""
-        return {
-            "files": self.files, "read": self.read, "added": self.added, "malformed": self.malformed,
-            "malformed_lines": self.malformed_lines, "dropped_total": sum(self.dropped_counts.values()),
-            "dropped_by_reason": dict(self.dropped_counts), "dropped": self.dropped,
-            "task_types": dict(self.task_types), "difficulties": dict(self.difficulties),
-            "needs_review": self.needs_review, "anonymized": dict(self.anonymized),
-            "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
-            "ledger": self.ledger,
-        }
-
-    def merge(self, other: IngestReport) -> IngestReport:
-        """Add ``other`` (another source's run) into this report and return it (``llm_tagger`` is kept)."""
-        self.files += other.files
-        self.read += other.read
-        self.added += other.added
-        self.malformed += other.malformed
-        self.malformed_lines += other.malformed_lines
-        self.dropped += other.dropped
-        self.dropped_counts.update(other.dropped_counts)
-        self.task_types.update(other.task_types)
-        self.difficulties.update(other.difficulties)
-        self.needs_review += other.needs_review
-        self.anonymized.update(other.anonymized)
-        self.formats.update(other.formats)
-        self.outputs += other.outputs
-        return self
-
-    def summary(self) -> str:
-        """One line for the terminal: read, added, dropped by reason, malformed, marked for review."""
-        dropped = sum(self.dropped_counts.values())
-        return (f"read {self.read}, added {self.added}, dropped {dropped} "
-                f"({', '.join(f'{k} {v}' for k, v in sorted(self.dropped_counts.items())) or 'none'}), "
-                f"malformed {self.malformed}, {self.needs_review} marked for review")
-
-
 # --------------------------------------------------------------------------- record ids
 
 
@@ -205,9 +145,8 @@ class PoolWriter:
         if not self.count:
             self.tmp.unlink()
             return
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with atomic_output(self.target) as out:
                 if self.target.is_file():
                     data = self.target.read_bytes()
                     out.write(data)
@@ -216,13 +155,8 @@ class PoolWriter:
                 with open(self.tmp, "rb") as new:
                     while chunk := new.read(1 << 20):
                         out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(name, self.target)
         finally:
-            for leftover in (self.tmp, Path(name)):
-                if leftover.exists():
-                    leftover.unlink()
+            self.tmp.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Discard the staged records; the target is untouched."""
@@ -412,9 +346,4 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     report.task_types[tags.task_type] += 1
     report.difficulties[tags.difficulty] += 1
     report.formats[entry.fmt] += 1
-
-
-def write_report(path: Path, report: IngestReport) -> None:
-    """Write the ingest report (JSON, sorted keys; ids and line numbers only)."""
-    write_json(path, report.as_dict())
 
