@@ -20,11 +20,11 @@ values live in memory only, for the length of the run.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
 from prodbench.data.anonymize import Anonymizer
+from prodbench.data.anonymize.patterns import personal_ip
 from prodbench.data.anonymize.types import IP_ADDRESS, PERSON
 from prodbench.data.ledger import Ledger, word_spans, words, worth_ledgering
 
@@ -147,10 +147,7 @@ def carries(kind: str, value: str, common: frozenset[str] = frozenset()) -> bool
     if kind == PERSON and any(t in common for t in tokens):
         return False
     if kind == IP_ADDRESS:
-        try:
-            return ipaddress.ip_address(value.strip()).is_global
-        except ValueError:
-            return False
+        return personal_ip(value)
     return True
 
 

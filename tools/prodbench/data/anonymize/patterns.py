@@ -169,24 +169,27 @@ def find_secrets(text: str) -> Iterator[Finding]:
             yield Finding(m.start(), m.end(), SECRET, 0.7, "secret-entropy")
 
 
+def personal_ip(value: str) -> bool:
+    """Whether ``value`` is an IP address that can point at a person: a public (global) one.
+
+    Private, loopback, link-local and documentation ranges (RFC 5737, RFC 3849) are nobody's.
+    """
+    try:
+        return ipaddress.ip_address(value.strip()).is_global
+    except ValueError:
+        return False
+
+
 def find_ips(text: str) -> Iterator[Finding]:
     for m in IPV4_RE.finditer(text):
-        try:
-            ip4 = ipaddress.IPv4Address(m.group())
-        except ValueError:
-            continue
-        if not ip4.is_global:  # private, loopback, link-local, RFC 5737 documentation: not a person's
+        if not personal_ip(m.group()):
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv4")
     for m in IPV6_RE.finditer(text):
         candidate = m.group()
         if candidate.count(":") < 2 or len(candidate) < 6:
             continue
-        try:
-            ip6 = ipaddress.IPv6Address(candidate)
-        except ValueError:
-            continue
-        if not ip6.is_global:  # ::1, fe80::/10, fc00::/7, RFC 3849 2001:db8::/32
+        if not personal_ip(candidate):  # also ::1, fe80::/10, fc00::/7, 2001:db8::/32
             continue
         yield Finding(m.start(), m.end(), IP_ADDRESS, 0.95, "ipv6")
 
