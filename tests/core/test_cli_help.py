@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from prodbench.cli import COMMANDS, cli
+from prodbench.cli import COMMANDS, cli, iter_commands
 
 
 def _command(name: str) -> click.Command:
@@ -21,16 +21,8 @@ def _command(name: str) -> click.Command:
     return command
 
 
-def _walk(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
-    """``command`` and, for a group, every subcommand, with their full names."""
-    found = [(path, command)]
-    if isinstance(command, click.Group):
-        for sub_name, sub in sorted(command.commands.items()):
-            found += _walk(sub, f"{path} {sub_name}")
-    return found
 
-
-ALL = [pair for name in COMMANDS for pair in _walk(_command(name), name)]
+ALL = iter_commands()
 
 
 def _first_line(command: click.Command) -> str:

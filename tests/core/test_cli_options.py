@@ -7,7 +7,7 @@ from collections import defaultdict
 import click
 import pytest
 
-from prodbench.cli import COMMANDS, cli
+from prodbench.cli import cli, iter_commands
 from prodbench.commands._common import AliasedOption
 
 # long spelling -> the short alias it always has
@@ -26,17 +26,8 @@ RETIRED = {
 }
 
 
-def _walk(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
-    found = [(path, command)]
-    if isinstance(command, click.Group):
-        for sub_name, sub in sorted(command.commands.items()):
-            found += _walk(sub, f"{path} {sub_name}")
-    return found
 
-
-ALL = [
-    pair for name in COMMANDS for pair in _walk(cli.get_command(click.Context(cli), name), name)  # type: ignore[arg-type]
-]
+ALL = iter_commands()
 OPTIONS = [
     (path, param)
     for path, command in ALL

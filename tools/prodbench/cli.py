@@ -85,6 +85,24 @@ def cli() -> None:
     """
 
 
+def iter_commands() -> list[tuple[str, click.Command]]:
+    """Every command and subcommand with its full name (``"launch record"``); imports them all."""
+
+    def walk(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
+        found = [(path, command)]
+        if isinstance(command, click.Group):
+            for sub_name, sub in sorted(command.commands.items()):
+                found += walk(sub, f"{path} {sub_name}")
+        return found
+
+    context = click.Context(cli)
+    found = []
+    for name in sorted(COMMANDS):
+        command = cli.get_command(context, name)
+        if command is not None:
+            found += walk(command, name)
+    return found
+
 def _locate(problems: list) -> list:
     """Give params.yaml problems raised without a line number their line."""
     from prodbench.core.params import locate_params_problems
