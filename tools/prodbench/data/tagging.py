@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from prodbench.core.errors import UserError
-from prodbench.llm.cache import ResponseCache
+from prodbench.llm.cache import ResponseCache, legacy_answer
 from prodbench.llm.client import LLMClient
 from prodbench.llm.config import ModelConfig, RunSettings, as_model_config
 
@@ -192,18 +192,10 @@ class LLMTagger:
         self.client = LLMClient(self.config, settings.retry, params=params,
                                 cache=ResponseCache(cache_dir, read=True, write=True, keep_open=False))
 
-    def _legacy_answer(self, key: str) -> str | None:
-        path = self.cache_dir / f"{key}.json"
-        try:
-            answer = orjson.loads(path.read_bytes()).get("answer")
-        except (OSError, orjson.JSONDecodeError, AttributeError):
-            return None
-        return answer if isinstance(answer, str) else None
-
     def _answer(self, text: str) -> str | None:
         """The model's answer for ``text`` (cached or called), or None if the call failed."""
         key = _cache_key(dict(self.model_cfg), self.template, text)
-        legacy = self._legacy_answer(key) if self.client.cached(key) is None else None
+        legacy = legacy_answer(self.cache_dir / f"{key}.json", "answer") if self.client.cached(key) is None else None
         if legacy is not None:
             self.cache_hits += 1
             return legacy

@@ -138,3 +138,16 @@ class ResponseCache:
             self.sync()
             self._handle.close()
             self._handle = None
+
+
+def legacy_answer(path: Path, field: str) -> str | None:
+    """An answer cached by earlier versions as one JSON file per answer, if ``path`` holds one.
+
+    Before the shared :class:`ResponseCache`, the judge kept ``{"text": ...}`` files and the LLM
+    tagger ``{"answer": ...}`` files; both still read them so no paid answer is asked again.
+    """
+    try:
+        value = orjson.loads(path.read_bytes()).get(field)
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from prodbench.llm.cache import ResponseCache
+from prodbench.llm.cache import ResponseCache, legacy_answer
 from prodbench.llm.client import LLMClient
 from prodbench.llm.config import ModelConfig, RetryPolicy
 from prodbench.score.scorers import Context, Item, ScoreResult, SettingsError, register
@@ -161,12 +161,7 @@ def _legacy_cached(context: Context, key: str) -> str | None:
     """A verdict text cached by earlier versions as ``cache/judge/<k[:2]>/<key>.json``, if any."""
     if not context.cache_dir:
         return None
-    path = Path(context.cache_dir) / key[:2] / f"{key}.json"
-    try:
-        text = json.loads(path.read_text(encoding="utf-8")).get("text")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return text if isinstance(text, str) else None
+    return legacy_answer(Path(context.cache_dir) / key[:2] / f"{key}.json", "text")
 
 
 async def call_judge(messages: list[dict[str, str]], config: dict[str, Any], sample: int,
