@@ -69,7 +69,7 @@ def test_shortcuts_do_skip_work() -> None:
     from prodbench.data.anonymize.lexicon import load_lexicon
     from prodbench.data.anonymize.names import PERSON_CUES, TOKEN_RE, _norm, _tokens
 
-    text = "please configure the ledger and deploy it, hi jane"
+    text = "now configure the ledger, deploy it; hi jane"
     toks = _tokens(text)
     skip, may_cue = fastpath.token_plan(text, toks, load_lexicon(), PERSON_CUES, TOKEN_RE, _norm)
     words = [w for _, _, w in toks]
