@@ -16,6 +16,7 @@ from typing import Any
 
 from prodbench.core.errors import UserError
 
+TIMEOUT = "20s"  # connecting to a scheduler
 EXTRA = "pip install 'prodbench[dask]'  (or: pip install 'dask[distributed]')"
 
 
@@ -48,7 +49,7 @@ def dask_executor(jobs: int, scheduler: str | None) -> Iterator[tuple[Callable[.
                                                dashboard_address=None)
             client = distributed.Client(cluster)
         else:
-            client = distributed.Client(scheduler, timeout="20s")
+            client = distributed.Client(scheduler, timeout=TIMEOUT)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -54,13 +55,14 @@ class Spec:
     salt: str = "prodbench"
 
 
-_ANONYMIZERS: dict[Spec, Anonymizer] = {}
+_LOCAL = threading.local()  # one Anonymizer per spec and thread (a Dask worker may run several threads)
 
 
 def _anonymizer(spec: Spec) -> Anonymizer:
-    anon = _ANONYMIZERS.get(spec)
+    cache: dict[Spec, Anonymizer] = _LOCAL.__dict__.setdefault("anonymizers", {})
+    anon = cache.get(spec)
     if anon is None:
-        anon = _ANONYMIZERS[spec] = Anonymizer(spec.replacement, spec.engine, spec.allowlist, spec.salt)
+        anon = cache[spec] = Anonymizer(spec.replacement, spec.engine, spec.allowlist, spec.salt)
     return anon
 
 
