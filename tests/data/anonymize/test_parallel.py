@@ -74,7 +74,7 @@ def test_cli_jobs_and_detect_only_agree(project_dir: Path, invoke: Callable[...,
         runs[jobs] = (out.read_bytes(), found.output)
     assert runs["1"] == runs["2"] and ": PERSON" in runs["2"][1]
     bad = invoke("anonymize", "--jsonl", str(source), "--jobs", "0")
-    assert bad.exit_code == 2 and "--jobs must be at least 1" in bad.output
+    assert bad.exit_code == 2 and "--jobs" in bad.output
     bad = invoke("anonymize", "--jsonl", str(source), "--scheduler", "tcp://127.0.0.1:1")
     assert bad.exit_code == 2 and "--scheduler needs --engine dask" in bad.output
 

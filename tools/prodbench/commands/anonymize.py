@@ -24,7 +24,7 @@ from prodbench.commands._common import load_context
 @click.option("--detect-only", is_flag=True, help="Only list findings (type and position, never the value).")
 @click.option("--keep-field", "keep_fields", multiple=True, metavar="KEY",
               help="JSONL: also copy this key untouched (besides id, *_id, origin, role, ...). Repeatable.")
-@click.option("--jobs", "-j", type=int, default=None, metavar="N",
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for --jsonl and --detect-only (default: every core; 1 = this process).")
 @click.option("--engine", "run_engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where the workers run: local processes, or a Dask cluster (needs prodbench[dask]).")
