@@ -10,6 +10,11 @@ Three figures, each in one process on one core:
    subprocess, with its peak resident memory (flat memory: it must not grow with the file).
 4. ``overlaps``: ``resolve_overlaps`` alone on ``--findings`` dense random findings.
 
+5. ``--check``: the fast path against the reference path (every shortcut of
+   ``data/anonymize/fastpath.py`` off) on every dev and PII-free dev text, alternating text by
+   text in one process: the number of texts whose findings or anonymized text differ (must be
+   0) and both speeds in MB per CPU-second (CPU time does not depend on other load).
+
 ``--tools DIR`` measures another copy of the package (e.g. ``git archive HEAD~3 tools``) for
 before/after figures; the cli figure needs a copy that has ``data/anonymize/stream.py``.
 
@@ -17,6 +22,7 @@ Usage::
 
     python bench/anonymize_speed.py --mb 20 --single-kb 400
     python bench/anonymize_speed.py --mb 2 --tools /tmp/old/tools --no-cli
+    python bench/anonymize_speed.py --check --mb 0 --no-cli
 """
 
 from __future__ import annotations
@@ -70,6 +76,35 @@ def peak_cli(path: Path, tools: Path) -> tuple[float, float]:
     return float(out[-2]), float(out[-1])
 
 
+def check(texts: list[str]) -> None:
+    """Fast vs reference path on the dev and PII-free dev texts, alternating text by text."""
+    from prodbench.data.anonymize import Anonymizer, detect
+    from prodbench.data.anonymize.fastpath import reference_path
+
+    negatives = REPO / "bench" / "pii_eval" / "data" / "negative_dev.jsonl"
+    texts = texts + [json.loads(line)["text"] for line in negatives.read_text(encoding="utf-8").splitlines() if line]
+    anon = Anonymizer()
+    cpu = {"fast": 0.0, "reference": 0.0}
+    differ = 0
+    for text in texts:
+        results = {}
+        for mode in ("fast", "reference"):
+            started = time.process_time()
+            if mode == "fast":
+                anon.reset()
+                results[mode] = (detect(text), anon.text(text))
+            else:
+                with reference_path():
+                    anon.reset()
+                    results[mode] = (detect(text), anon.text(text))
+            cpu[mode] += time.process_time() - started
+        differ += results["fast"] != results["reference"]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"check    {len(texts):>7} texts   {mb:8.2f} MB: {differ} differ; detect + anonymize "
+          f"fast {mb / cpu['fast']:.3f} MB/CPU-s, reference {mb / cpu['reference']:.3f} MB/CPU-s "
+          f"({cpu['reference'] / cpu['fast']:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
@@ -77,6 +112,7 @@ def main() -> None:
     parser.add_argument("--tools", type=Path, default=REPO / "tools", help="package source to measure")
     parser.add_argument("--findings", type=int, default=20_000, help="dense findings for the overlap figure")
     parser.add_argument("--no-cli", action="store_true", help="skip the streaming CLI figure")
+    parser.add_argument("--check", action="store_true", help="fast path vs reference path: equal? how much faster?")
     args = parser.parse_args()
     sys.path.insert(0, str(args.tools))
     from prodbench.data.anonymize import ENTITY_TYPES, Anonymizer, Finding, detect, resolve_overlaps
@@ -85,6 +121,10 @@ def main() -> None:
     print(f"date: {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}   package: {args.tools}")
     detect("warm-up: Jane Roe, Paris, +44 20 7946 1234")  # lexicons load once, not timed
     texts = dev_texts()
+    if args.check:
+        check(texts)
+    if not args.mb:
+        return
 
     records = corpus(texts, args.mb)
     size = sum(len(t.encode("utf-8")) for t in records) / 1e6

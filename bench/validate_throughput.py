@@ -14,9 +14,15 @@ prints records per second and the peak resident memory of the subprocess, for:
 Figures are wall-clock (what a user waits) and records per CPU-second (user + system
 time of the process and its workers), which does not depend on other load.
 
+``--gate-only N`` instead times the personal-data gate alone on N generated records, in this
+process, with the detector's exact shortcuts and the per-process ``detect`` memory against the
+reference path (``fastpath.reference_path()``, no memory), alternating blocks of 500 records, and
+prints records per CPU-second for both.
+
 Usage::
 
     python bench/validate_throughput.py [--records 100000] [--repeat 3] [--cold-records 10000]
+    python bench/validate_throughput.py --gate-only 4000
 """
 
 from __future__ import annotations
@@ -114,13 +120,45 @@ def measure(label: str, command: list[str], cwd: Path, env: dict[str, str], reco
           f"peak RSS {peak:4.0f} MB")
 
 
+def gate_only(count: int) -> None:
+    """The PII gate alone: fast path vs reference path, alternating blocks, records per CPU-second."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from prodbench.data.anonymize import detect, gate
+    from prodbench.data.anonymize.fastpath import reference_path
+
+    detect("warm-up: Jane Roe, Paris")
+    rng = random.Random(0)
+    records = [make_record(i, rng) for i in range(count)]
+    cpu = {"fast": 0.0, "reference": 0.0}
+    for start in range(0, count, 500):
+        block = records[start: start + 500]
+        for mode in cpu:
+            began = time.process_time()
+            if mode == "fast":
+                for record in block:
+                    gate.scan_record(record)
+            else:
+                with reference_path():
+                    for record in block:
+                        for _, text in gate.record_texts(record):
+                            detect(text, entities=gate.DEFAULT_GATE_ENTITIES)
+            cpu[mode] += time.process_time() - began
+    print(f"PII gate, {count:,} records, one process: fast {count / cpu['fast']:,.0f} records/CPU-s, "
+          f"reference {count / cpu['reference']:,.0f} records/CPU-s ({cpu['reference'] / cpu['fast']:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best one is reported")
     parser.add_argument("--cold-records", type=int, default=10_000,
                         help="records for the cold run of the (slow) PII gate; 0 skips it")
+    parser.add_argument("--gate-only", type=int, default=0, metavar="N",
+                        help="only time the PII gate on N records, fast vs reference path, in this process")
     args = parser.parse_args()
+    if args.gate_only:
+        gate_only(args.gate_only)
+        return
     prodbench = shutil.which("prodbench") or sys.exit("prodbench is not installed (pip install -e .)")
     with tempfile.TemporaryDirectory(prefix="prodbench-bench-") as tmp:
         root = Path(tmp)

@@ -34,6 +34,7 @@ from prodbench.core.fsutil import atomic_output
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
+from prodbench.data.anonymize.parallel import anonymize_ahead
 from prodbench.data.consistency import BatchSweep, common_words, ledger_record
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
 from prodbench.data.ingest_report import MAX_LISTED, IngestReport
@@ -248,7 +249,7 @@ def ingest_files(
         for log in logs:
             label = project.rel(log)
             report.files.append(label)
-            for item in iter_log(log, settings.fmt, settings.prompt_column, settings.id_column):
+            for item in anonymize_ahead(iter_log(log, settings.fmt, settings.prompt_column, settings.id_column), anonymizer):
                 report.read += 1
                 if isinstance(item, tuple):
                     run.malformed(label, *item)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from prodbench.core.errors import UserError
+from prodbench.data.anonymize.fastpath import gate_for
 from prodbench.data.anonymize.names import find_names_and_places
 from prodbench.data.anonymize.patterns import STRUCTURED_DETECTORS
 from prodbench.data.anonymize.types import ENTITY_TYPES, PRIORITY, Finding
@@ -132,7 +133,15 @@ def _allowed(text: str, finding: Finding, allowlist: Iterable[str]) -> bool:
 def raw_findings(text: str, engine: str = "builtin") -> list[Finding]:
     """Every detector's findings on ``text``, overlaps not yet resolved."""
     found: list[Finding] = []
+    passed: dict[Callable[[str], bool], bool] = {}  # each gate evaluated once per text
     for detector in STRUCTURED_DETECTORS:
+        gate = gate_for(detector)  # a necessary condition: skipping a failed one changes nothing
+        if gate is not None:
+            ok = passed.get(gate)
+            if ok is None:
+                ok = passed[gate] = gate(text)
+            if not ok:
+                continue
         found.extend(detector(text))
     if engine == "builtin":
         found.extend(find_names_and_places(text))

@@ -32,6 +32,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from prodbench.data.anonymize.types import (
     SECRET,
     SSN,
     URL_CREDENTIALS,
+    Finding,
 )
 
 DEFAULT_GATE_ENTITIES = tuple(t for t in ENTITY_TYPES if t != LOCATION)
@@ -135,6 +137,15 @@ def record_texts(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield f"reference[{index}]", item
 
 
+MAX_CACHED_TEXT = 4096  # characters; longer texts are scanned every time
+
+
+@lru_cache(maxsize=8192)
+def _findings(text: str, entities: tuple[str, ...], allowlist: tuple[str, ...]) -> tuple[Finding, ...]:
+    """``detect`` remembered per process: a prompt set repeats texts (system prompts, references)."""
+    return tuple(detect(text, entities=entities, allowlist=allowlist))
+
+
 def scan_record(
     record: dict[str, Any],
     allowlist: Iterable[str] = (),
@@ -150,7 +161,9 @@ def scan_record(
     synthetic = record.get("synthetic_pii") is True
     problems: list[tuple[str, str]] = []
     for field, text in record_texts(record):
-        for finding in detect(text, entities=entities, allowlist=allowlist):
+        found = (_findings(text, entities, allowlist) if len(text) <= MAX_CACHED_TEXT
+                 else detect(text, entities=entities, allowlist=allowlist))
+        for finding in found:
             if synthetic:
                 if is_synthetic(finding.type, text[finding.start: finding.end]):
                     continue

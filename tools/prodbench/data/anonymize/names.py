@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
+from prodbench.data.anonymize.fastpath import token_plan
 from prodbench.data.anonymize.lexicon import Lexicon, _norm, load_lexicon
 from prodbench.data.anonymize.types import LOCATION, PERSON, Finding
+
+_norm = lru_cache(maxsize=1 << 16)(_norm)  # performance only: words repeat
 
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle",
@@ -201,13 +205,17 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
     """Yield PERSON and LOCATION findings for ``text``."""
     lex = lex or load_lexicon()
     toks = _tokens(text)
+    skip, may_cue = token_plan(text, toks, lex, PERSON_CUES, TOKEN_RE, _norm)  # exact shortcuts (fastpath.py)
     i = 0
     n = len(toks)
     while i < n:
+        if skip[i]:
+            i += 1
+            continue
         start, end, word = toks[i]
         low = _norm(word.rstrip("'’s") if word.endswith(("'s", "’s")) else word)
         before = text[max(0, start - 30): start]
-        cue_m = _CUE_RE.search(before)
+        cue_m = _CUE_RE.search(before) if may_cue[i] else None
         cue = cue_m.group(1).lower() if cue_m else None
         prev_title = i > 0 and _norm(toks[i - 1][2]) in TITLES and text[toks[i - 1][1]: start].strip() in ("", ".")
         cap = word[:1].isupper()

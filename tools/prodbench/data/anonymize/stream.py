@@ -24,8 +24,12 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 KEEP_KEYS = STRUCTURED_KEYS  # copied byte for byte (plus any key ending in _id)
 
 
-def _fail(label: str, number: int, message: str) -> UserError:
+def fail(label: str, number: int, message: str) -> UserError:
+    """The error for bad input at ``label:number`` (printed as ``file:line: message``)."""
     return UserError("", [Problem(label, number, "", message)])
+
+
+_fail = fail
 
 
 def read_lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, str, bytes]]:
