@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from prodbench.data.anonymize.addresses import ADDRESS_DETECTORS
 from prodbench.data.anonymize.cues import CUE_DETECTORS
 from prodbench.data.anonymize.tables import find_table_columns
 from prodbench.data.anonymize.types import (
@@ -332,6 +333,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
 
 STRUCTURED_DETECTORS = (
     *CUE_DETECTORS,
+    *ADDRESS_DETECTORS,
     find_table_columns,
     find_urls_with_credentials,
     find_emails,
