@@ -82,6 +82,20 @@ def _plausible(street: str, code: str | None, town: str | None) -> bool:
                 or (town and _known_place(town)))
 
 
+def _street_start(text: str, start: int, end: int) -> int:
+    """Skip leading words up to the last lower-case common word ("... και μένω στην Γκιώνας 1080")."""
+    from prodbench.data.anonymize.person_cues import stop_words
+
+    for word in re.finditer(r"\S+", text[start:end]):
+        w = word.group()
+        if w[:1].islower() and w.casefold() in stop_words() and not _STREET_WORD_RE.fullmatch(w):
+            start_at = start + word.end()
+            while start_at < end and text[start_at] in " \t":
+                start_at += 1
+            return _street_start(text, start_at, end) if start_at < end else start
+    return start
+
+
 def find_address_lines(text: str) -> Iterator[Finding]:
     """Yield one ADDRESS per ``street, postcode town`` line (and the reversed Hungarian order)."""
     if not any(c.isdigit() for c in text):
@@ -89,12 +103,14 @@ def find_address_lines(text: str) -> Iterator[Finding]:
     for rx in ADDRESS_LINE_RES:
         for m in rx.finditer(text):
             if m.groupdict().get("au") or _plausible(m.group("street"), m.group("code"), m.group("town")):
+                start = _street_start(text, m.start("street"), m.end("street"))
                 if m.groupdict().get("code") and m.start("town") > m.start("code"):
-                    # "street 12, 12345 Town": the street and postcode are the address, the town a place
-                    yield Finding(m.start("street"), m.end("code"), ADDRESS, 0.8, "address-line")
+                    # "street 12, 12345 Town": street and postcode are ADDRESS, the town a LOCATION
+                    yield Finding(start, m.end("street"), ADDRESS, 0.8, "address-line")
+                    yield Finding(m.start("code"), m.end("code"), ADDRESS, 0.8, "address-line")
                     yield Finding(m.start("town"), m.end("town"), LOCATION, 0.8, "address-line")
                 else:  # "12 Street, Town CODE" (UK, Canada, Australia, Brazil): one span
-                    yield Finding(m.start("street"), m.end(), ADDRESS, 0.8, "address-line")
+                    yield Finding(start, m.end(), ADDRESS, 0.8, "address-line")
     for m in REVERSED_RE.finditer(text):
         if _STREET_WORD_RE.search(m.group("street")) or _known_place(m.group("town")):
             yield Finding(m.start("code"), m.end("code"), ADDRESS, 0.8, "address-line")

@@ -75,7 +75,7 @@ LIVES_AT_RE = re.compile(
 _TOWN = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'-]*"  # no dot: "Osthofen. Meine Bestellung" ends at the town
 POSTAL_TOWN_RE = re.compile(
     rf"(?:,\s*|\s*\n\s*|\s+)(?P<code>(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{5}}-\d{{3}}|\d{{4,6}}(?:\s[A-Z]{{2}})?|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}}))\s+"
-    rf"(?P<town>{_TOWN}(?:[ -](?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|des|{_TOWN})){{0,3}})"
+    rf"(?P<town>{_TOWN}(?:[ -](?:(?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|des)(?=[ -]){_TOWN}|{_TOWN})){{0,3}})"
 )
 
 POSTCODE_CUE_RE = re.compile(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from prodbench.data.anonymize.addresses import ADDRESS_DETECTORS
 from prodbench.data.anonymize.cues import CUE_DETECTORS
+from prodbench.data.anonymize.person_cues import find_structural_names
 from prodbench.data.anonymize.tables import find_table_columns
 from prodbench.data.anonymize.types import (
     ADDRESS,
@@ -334,6 +335,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
 STRUCTURED_DETECTORS = (
     *CUE_DETECTORS,
     *ADDRESS_DETECTORS,
+    find_structural_names,
     find_table_columns,
     find_urls_with_credentials,
     find_emails,
