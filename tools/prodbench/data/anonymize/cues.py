@@ -21,7 +21,8 @@ PHONE_CUE_RE = re.compile(
     r"(?i)(?:\b(?:phone|tel|telephone|mobile|cell|fax|whatsapp|sms|call me|ring me|reach me|text me|"
     r"téléphone|portable|appelez-moi|telefon|handy|rufen sie mich|ruf mich|teléfono|móvil|llámame|llamame|"
     r"telefono|cellulare|chiamami|telefoon|mobiel|bel me|telefone|celular|ligue|ring mig|mobil|puhelin|puh|"
-    r"soita|numerem|zadzwoń|telefonu|tel\.?\s*č|volejte|telefonszám|hívjon|hívj|ara|arayın|telefonum)\b"
+    r"soita|numerem|zadzwoń|telefonu|tel\.?\s*č|volejte|telefonszám|hívjon|hívj|ara|arayın|telefonum|"
+    r"contact|contact me|me liga|liga|ligar|kontakt|kontaktujte|yhteys|bellen|chiama|rufnummer|nummer)\b"
     r"|καλέστε|τηλ|τηλέφωνο|телефон|звоните|позвоните)"
     + _GAP + r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
 )
@@ -94,8 +95,35 @@ TOWN_CUE_RE = re.compile(
 )
 
 
+# a number next to an e-mail address in a contact tuple: "(jane@x.com, 2339668326)"
+CONTACT_TUPLE_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)+[,;][ \t]*(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])")
+# a line holding only a number, in a signature block under a name line: "Jussi Koski⏎6330726"
+SIGNATURE_PHONE_RE = re.compile(
+    r"(?m)^[ \t>]*[^\W\d_][^\d\n@]{1,60}\n(?:[^\n]{1,60}\n){0,2}[ \t>]*"
+    r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)[ \t]*$"
+)
+
+
+DATE_LIKE_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){1,3}|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")  # versions, dates
+SIGN_OFF_NEAR_RE = re.compile(
+    r"(?i)\b(?:regards|thanks|cheers|best|sincerely|grüße|gruß|saludos|cordialement|pozdrawiam|atenciosamente|"
+    r"terveisin|hälsningar|hilsen|groet|groeten|saluti|üdv|üdvözlettel|s pozdravem|saygılarımla|"
+    r"с уважением|με εκτίμηση|mvh)\b"
+)
+
+
 def find_cued_phones(text: str) -> Iterator[Finding]:
-    """A number of 6-15 digits after a phone cue ("Phone: 5134263", "ring mig på 87 91 37")."""
+    """A number of 6-15 digits after a phone cue ("Phone: 5134263", "ring mig på 87 91 37"), next to
+    an e-mail address in a contact tuple, or alone on a line in a signature block."""
+    for rx in (CONTACT_TUPLE_RE, SIGNATURE_PHONE_RE):
+        for m in rx.finditer(text):
+            value = m.group("value")
+            if not 6 <= sum(c.isdigit() for c in value) <= 15 or DATE_LIKE_RE.fullmatch(value):
+                continue
+            # a bare digit run ("6330726") only under a sign-off ("Kind regards," ⏎ name ⏎ number)
+            if value.isdigit() and not SIGN_OFF_NEAR_RE.search(text, max(0, m.start("value") - 120), m.start("value")):
+                continue
+            yield Finding(m.start("value"), m.end("value"), PHONE, 0.65, "phone-context")
     for m in PHONE_CUE_RE.finditer(text):
         value = m.group("value")
         digits = sum(c.isdigit() for c in value)

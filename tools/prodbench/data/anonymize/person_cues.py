@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from prodbench.data.anonymize.lexicon import _norm, load_lexicon
-from prodbench.data.anonymize.names import FOREIGN_SIGN_OFFS, TITLES
+from prodbench.data.anonymize.names import FOREIGN_NAMING_CUES, FOREIGN_SIGN_OFFS, TITLES
 from prodbench.data.anonymize.types import PERSON, Finding
 
 _NAMEW = r"[^\W\d_][\w'’-]*"
@@ -64,6 +64,12 @@ POSTFIX_SELF_RE = re.compile(
     rf"(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,2}})[ \t]+(?:vagyok|hat angerufen|hat geschrieben|hat sich gemeldet|"
     r"a appelé|ha llamado|ha chiamato|heeft gebeld|ringde|soitti|dzwonił|dzwoniła|volal|volala)\b"
 )
+_NAMING = "|".join(sorted(map(re.escape, ("my name is", "my name's", "i am called", "signed", "signed by",
+                                            "name:", *FOREIGN_NAMING_CUES)), key=len, reverse=True))
+NAMING_RE = re.compile(rf"(?i:(?<!\w)(?:{_NAMING}))[ \t:,]+(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,3}})")
+_FUNCTION_TEXT = """and or but i im i'm from in at the a an to is was with here calling speaking writing
+und et y e och og ja és ve и και also too please thanks"""
+FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
 _EXTRA_STOP_TEXT = """again everyone all team guys folks advance much lot anyway both you so very really just
 also still here there now then today support sales billing service customer customers client office admin
 broken done stuck confused sorry working busy urgent fine okay sure back ready available late wrong right
@@ -109,6 +115,18 @@ def _found(m: re.Match[str], score: float, detector: str, *, single_known: bool 
         yield Finding(m.start("name"), m.end("name"), PERSON, score, detector)
 
 
+def _naming(text: str, m: re.Match[str]) -> Iterator[Finding]:
+    lex = load_lexicon()
+    end = m.start("name")
+    for word in re.finditer(r"\S+", m.group("name")):
+        w = _norm(word.group())
+        if w in FUNCTION_WORDS or (w in stop_words() and w not in lex.first_names and w not in lex.last_names):
+            break
+        end = m.start("name") + word.end()
+    if end > m.start("name"):
+        yield Finding(m.start("name"), end, PERSON, 0.7, "naming-cue")
+
+
 def find_structural_names(text: str) -> Iterator[Finding]:
     """Yield PERSON findings from e-mail headers, signatures, name keys, titles and self-introductions."""
     for m in HEADER_RE.finditer(text):
@@ -126,6 +144,8 @@ def find_structural_names(text: str) -> Iterator[Finding]:
             yield from _found(m, 0.7, "title")
     for m in GREETING_SELF_RE.finditer(text):
         yield from _found(m, 0.6, "self-intro", single_known=True)
+    for m in NAMING_RE.finditer(text):  # "my name is john smith and ...": the words up to a function word
+        yield from _naming(text, m)
     for m in POSTFIX_SELF_RE.finditer(text):  # "ich weiß dass kunigunde goebel hat angerufen": trim "dass"
         start = m.start("name")
         for word in re.finditer(r"\S+", m.group("name")):
