@@ -62,7 +62,7 @@ LOCATION_CUE_RE = re.compile(
     r"(?i:\b(?:delivery to|delivered to|deliver to|deliveries to|shipped to|shipping to|ship to|moved to|"
     r"move to|relocated to|live in|lives in|living in|based in|located in|born in|flight to|trip to|"
     r"visit to|wohnung in|wohne in|wohnt in|nach|livraison à|j'habite à|vivo en|envío a|abito a|"
-    r"consegna a|woon in|bor i|asun|mieszkam w|bydlím v|lakom|town of|village of|city of)\s+)"
+    r"consegna a|woon in|bor i|asun|mieszkam w|bydlím v|lakom|town of|village of|city of)[ \t]{1,3})"
     rf"(?P<town>{_TOWNW}(?:[ -]{_TOWNW}){{0,2}})(?=\s*(?:[.,;:!?)\n]|$))"
 )
 

@@ -52,12 +52,12 @@ NAME_KEY_RE = re.compile(
 )
 _TITLE = "|".join(sorted((re.escape(t) for t in TITLES if len(t) > 1), key=len, reverse=True))
 TITLE_LOWER_RE = re.compile(
-    rf"(?i:\b(?:sig\.ra|{_TITLE}))\.?[ \t]+(?P<name>(?:(?:de|van|von|da|di|del|la|le|du|dos|das)[ \t]+)?"
+    rf"(?i:\b(?:sig\.ra|{_TITLE}))\.?[ \t]{{1,3}}(?P<name>(?:(?:de|van|von|da|di|del|la|le|du|dos|das)[ \t]+)?"
     r"[^\W\d_\s][\w'’-]+)"
 )
 GREETING_SELF_RE = re.compile(
     r"(?i:\b(?:hi|hello|hey|hiya|good morning|good afternoon)[ \t,!]*(?:i'?m|i am|this is|it'?s|my name'?s)"
-    r"|c'est|é a|é o|sou a|sou o|ici)[ \t]+"
+    r"|c'est|é a|é o|sou a|sou o|ici)[ \t]{1,3}"
     rf"(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,2}})(?=[ \t]*(?:[,.!?;\n]|$))"
 )
 POSTFIX_SELF_RE = re.compile(
@@ -66,7 +66,7 @@ POSTFIX_SELF_RE = re.compile(
 )
 _NAMING = "|".join(sorted(map(re.escape, ("my name is", "my name's", "i am called", "signed", "signed by",
                                             "name:", *FOREIGN_NAMING_CUES)), key=len, reverse=True))
-NAMING_RE = re.compile(rf"(?i:(?<!\w)(?:{_NAMING}))[ \t:,]+(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,3}})")
+NAMING_RE = re.compile(rf"(?i:(?<!\w)(?:{_NAMING}))(?::?[ \t]{{1,3}}|:)(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,3}})")
 _FUNCTION_TEXT = """and or but i im i'm from in at the a an to is was with here calling speaking writing
 und et y e och og ja és ve и και also too please thanks"""
 FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
