@@ -118,6 +118,25 @@ def find_address_lines(text: str) -> Iterator[Finding]:
             yield Finding(m.start("street"), m.end("street"), ADDRESS, 0.8, "address-line")
 
 
+GREEK_STREET_RE = re.compile(  # a Greek street name in the genitive + number: "Πωγωνιανής 421"
+    r"(?<!\w)[Α-ΩΆ-Ώ][α-ωάέήίόύώϊϋΐΰ]{2,}(?:ου|ων|ών|ής|ης|άς|ας|ος|ως|ού)[ \t]+\d{1,4}[α-ω]?(?![\w,.]\d)"
+)
+ADDRESS_KEY_RE = re.compile(  # the value of an address key in code, JSON, YAML: address: "Rúa Río Cobas, 1331"
+    r"(?i)[\"']?\b(?:address|street|street_?address|address_?line_?\d?|addr|adresse|anschrift|dirección|"
+    r"direccion|indirizzo|adres|endereço|morada|osoite|cím|adresa|adresă|διεύθυνση|адрес)[\"']?[ \t]*[:=][ \t]*"
+    r"[\"'](?P<value>[^\"'\n]{4,120})[\"']"
+)
+
+
+def find_keyed_addresses(text: str) -> Iterator[Finding]:
+    """An address-key value with a number in it, and a Greek genitive street name with a number."""
+    for m in ADDRESS_KEY_RE.finditer(text):
+        if any(c.isdigit() for c in m.group("value")) and any(c.isalpha() for c in m.group("value")):
+            yield Finding(m.start("value"), m.end("value"), ADDRESS, 0.8, "address-key")
+    for m in GREEK_STREET_RE.finditer(text):
+        yield Finding(m.start(), m.end(), ADDRESS, 0.7, "street")
+
+
 def find_cued_towns(text: str) -> Iterator[Finding]:
     """A known town (GeoNames, 1,000+ inhabitants) right after a location cue, ending the clause."""
     for m in LOCATION_CUE_RE.finditer(text):
@@ -125,4 +144,4 @@ def find_cued_towns(text: str) -> Iterator[Finding]:
             yield Finding(m.start("town"), m.end("town"), LOCATION, 0.65, "town-cue")
 
 
-ADDRESS_DETECTORS = (find_address_lines, find_cued_towns)
+ADDRESS_DETECTORS = (find_address_lines, find_keyed_addresses, find_cued_towns)

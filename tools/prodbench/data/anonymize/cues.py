@@ -50,19 +50,29 @@ GENERIC_ACCOUNTS = {"user", "users", "admin", "administrator", "root", "public",
                     "default user", "$user", "%username%", "<user>", "...", "jenkins", "postgres", "vagrant"}
 GLUED_STREET = (  # suffixes long enough to mark a street when glued to a name ("Storgatan", "Hauptstraße")
     r"(?:gatan|vägen|veien|vegen|vejen|gade|gaden|stræde|straße|strasse|gasse|allee|platz|straat|laan|gracht|"
-    r"katu|kuja|polku|utca|ulice|sokak|sokağı|caddesi|dreef|steeg|singel|kade|weg|vej|vei|väg)"
+    r"katu|kuja|polku|utca|ulice|sokak|sokağı|caddesi|dreef|steeg|singel|kade|weg|vej|vei|väg|"
+    # Finnish, Estonian, Icelandic, Norwegian, Swedish, Danish, Dutch/Flemish, German, Croatian/Slovak
+    r"tie|tien|väylä|raitti|kaari|tänav|puiestee|maantee|stræti|vegur|braut|gata|gate|gaten|veg|stien|"
+    r"plassen|gränd|backe|stigen|torget|vænget|stien|steenweg|lei|kaai|dreef|gässli|zeile|graben|cesta)"
 )
 STREET_WORDS = (  # separate words after the name ("Bicskei út", "Masarykovo nám.", "Jana Pawła ul.")
     r"(?:gata|gatan|vägen|veien|vej|vei|plads|torv|allé|út|útja|tér|körút|utca|ulice|náměstí|nám\.|třída|"
     r"nábřeží|sokak|sokağı|caddesi|cad\.|bulvarı|ulica|aleja|plac|osiedle|straat|laan|weg|plein|gracht|"
-    r"οδός|λεωφόρος|улица|проспект|переулок)"
+    r"οδός|λεωφόρος|улица|проспект|переулок|köz|sor|sétány|fasor|rakpart|lépcső|dűlő|"
+    r"аллея|шоссе|бульвар|площадь|набережная|проезд|тупик|вулиця|вул\.|провулок|площа|шосе|"
+    r"cesta|trg|obala|put|námestie|nábrežie|tänav|mnt\.?|maantee|puiestee|gate|vei|veien|plass|vegur|"
+    r"braut|stræti|street|road|avenue|parade|esplanade|crescent|terrace|drive|place)"
 )
 _CAP = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'.-]*"
 STREET_RE = re.compile(
     # "Storgatan 12", "Bicskei út 643", "Masarykovo Nám. 500", "Οδός Αθηνάς 12", "Hauptstraße 5"
     rf"(?:\b(?:{_CAP}\s+){{0,3}}(?:[A-ZÀ-ÞĀ-ſΑ-ΩА-Я][\w'-]*?{GLUED_STREET}|{_CAP}\s+(?i:{STREET_WORDS}))"
     r"|(?i:\b(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|via|viale|piazza|corso|largo|vicolo|"
-    r"calle|avenida|paseo|plaza|camino|rua|travessa|praça|estrada|οδός|λεωφόρος|улица|ул\.)"
+    r"calle|avenida|paseo|plaza|camino|rua|travessa|praça|estrada|οδός|λεωφόρος|улица|ул\.|"
+    r"rodovia|rotatória|alameda|viela|quadra|privada|cerrada|andador|calzada|circuito|prolongación|"
+    r"retorno|аллея|вулиця|вул\.|провулок|бульвар|проспект|шоссе|шосе|площа|площадь|"
+    # Czech/Slovak streets named by a preposition: "Na Stráňově 860", "U Panoramy 504", "Za Alejí 9"
+    r"(?-i:Na|U|Za|Pod|Nad|Před|Pri|Při|K|Ke|V|Ve))"
     rf"(?:\s+(?:de|del|della|degli|dei|di|la|le|les|des|du|da|do|dos|das|d'|l')){{0,2}})(?:\s*{_CAP}){{1,4}})"
     r",?\s+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b"
 )
