@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 
 from prodbench.data.anonymize.cues import GLUED_STREET, STREET_WORDS
+from prodbench.data.anonymize.person_cues import addressee_before
 from prodbench.data.anonymize.types import ADDRESS, LOCATION, Finding
 
 _UP = r"A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁЄІЇҐ"
@@ -104,6 +105,7 @@ def find_address_lines(text: str) -> Iterator[Finding]:
         for m in rx.finditer(text):
             if m.groupdict().get("au") or _plausible(m.group("street"), m.group("code"), m.group("town")):
                 start = _street_start(text, m.start("street"), m.end("street"))
+                yield from addressee_before(text, start)
                 if m.groupdict().get("code") and m.start("town") > m.start("code"):
                     # "street 12, 12345 Town": street and postcode are ADDRESS, the town a LOCATION
                     yield Finding(start, m.end("street"), ADDRESS, 0.8, "address-line")

@@ -45,6 +45,18 @@ SIGN_OFF_INLINE_RE = re.compile(rf"(?im)(?:^|[.!?][ \t]+)[ \t>]*(?:{_SIGN_OFF})[
 CONTACT_THEN_NAME_RE = re.compile(
     rf"(?m)^[^\n]*(?:\d[\d ()./-]{{5,}}\d|@[\w-]+\.\w+)[^\n]*\n[ \t]*(?P<name>{_NAMEW}(?:[ ]{_NAMEW})?)[ \t]*(?:\n[ \t]*\n|\n?\Z)"
 )
+# a name closing a message right after the contact details: "... pod numerem 406-898-575. jarek",
+# "Rappelez-moi au 0715952139 svp, c'est ilies"
+CONTACT_THEN_NAME_INLINE_RE = re.compile(
+    r"(?im)(?:\d[\d ()./-]{5,}\d|@[\w-]+(?:\.[\w-]+)+)[^\n\d]{0,12}?(?:[.!][ \t]+|,[ \t]*(?:c'est|é a|é o|this is|"
+    rf"it's|sono|soy|ik ben|jsem|to je|jag är|jeg er)[ \t]+)(?P<name>{_NAMEW}(?:[ ]{_NAMEW})?)[ \t]*$"
+)
+ROLE_NAME_RE = re.compile(  # "Customer valpuri leppänen (valpuri64@...", "patient jan kowalski, born ..."
+    r"(?i:\b(?:customer|client|patient|tenant|employee|member|guest|passenger|applicant|student)[ \t]{1,3})"
+    rf"(?P<name>{_NAMEW}[ ]{_NAMEW}(?:[ ]{_NAMEW})?)(?=[ \t]*[(,])"
+)
+# the addressee line over or before an address: "GILBERTA SUMEGI⏎Méri istván utca 980", "yasemin akyürek, ..."
+ADDRESSEE_RE = re.compile(rf"(?:^|[:\n]|\bby)[ \t>]*(?P<name>{_NAMEW}(?:[ ]{_NAMEW}){{0,3}})[ \t]*(?:,[ \t]*|\n[ \t>]*)$")
 NAME_KEY_RE = re.compile(
     r"(?i)[\"']?\b(?:name|full_?name|customer_?name|contact_?name|client_?name|author|owner|first_?name|"
     r"last_?name|surname|nombre|nom|nome|naam|namn|navn|nimi|imię|jméno|név|isim|όνομα|имя|фио)[\"']?"
@@ -127,6 +139,14 @@ def _naming(text: str, m: re.Match[str]) -> Iterator[Finding]:
         yield Finding(m.start("name"), end, PERSON, 0.7, "naming-cue")
 
 
+def addressee_before(text: str, street_start: int) -> Iterator[Finding]:
+    """The name right before an address line (same line after ``:``/``by``, or the line above)."""
+    window_start = max(0, street_start - 80)
+    m = ADDRESSEE_RE.search(text, window_start, street_start)
+    if m:
+        yield from _found(m, 0.6, "addressee")
+
+
 def find_structural_names(text: str) -> Iterator[Finding]:
     """Yield PERSON findings from e-mail headers, signatures, name keys, titles and self-introductions."""
     for m in HEADER_RE.finditer(text):
@@ -137,6 +157,9 @@ def find_structural_names(text: str) -> Iterator[Finding]:
         yield from _found(m, 0.65, "signature")
     for m in CONTACT_THEN_NAME_RE.finditer(text):
         yield from _found(m, 0.6, "signature")
+    for rx in (CONTACT_THEN_NAME_INLINE_RE, ROLE_NAME_RE):
+        for m in rx.finditer(text):
+            yield from _found(m, 0.6, "signature" if rx is CONTACT_THEN_NAME_INLINE_RE else "role-name")
     for m in NAME_KEY_RE.finditer(text):
         yield from _found(m, 0.75, "name-key")
     for m in TITLE_LOWER_RE.finditer(text):
