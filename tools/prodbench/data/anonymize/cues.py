@@ -22,9 +22,9 @@ PHONE_CUE_RE = re.compile(
     r"téléphone|portable|appelez-moi|telefon|handy|rufen sie mich|ruf mich|teléfono|móvil|llámame|llamame|"
     r"telefono|cellulare|chiamami|telefoon|mobiel|bel me|telefone|celular|ligue|ring mig|mobil|puhelin|puh|"
     r"soita|numerem|zadzwoń|telefonu|tel\.?\s*č|volejte|telefonszám|hívjon|hívj|ara|arayın|telefonum|"
-    r"contact|contact me|me liga|liga|ligar|kontakt|kontaktujte|yhteys|bellen|chiama|rufnummer|nummer)\b"
+    r"contact me|contact me on|me liga|liga|ligar|kontakt|kontaktujte|yhteys|bellen|chiama|rufnummer)\b"
     r"|καλέστε|τηλ|τηλέφωνο|телефон|звоните|позвоните)"
-    + _GAP + r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
+    + _GAP + r"(?<![\w-])(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
 )
 ID_CUE_RE = re.compile(
     r"(?i)(?:\b(?:driver'?s? licen[cs]e|licen[cs]e|passport|id card|identity card|id number|id no|national id|"
@@ -107,6 +107,11 @@ TOWN_CUE_RE = re.compile(
 
 # a number next to an e-mail address in a contact tuple: "(jane@x.com, 2339668326)"
 CONTACT_TUPLE_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)+[,;][ \t]*(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])")
+# "contact Mr. Hald on 64 85 25 72", "reach Anna at +45 ...": a number after contact ... on/at
+CONTACT_ON_RE = re.compile(
+    r"(?i:\b(?:contact|reach|call|text|ring)\b[^\d\n]{0,30}?\b(?:on|at|via|under)[ \t]+)"
+    r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
+)
 # a line holding only a number, in a signature block under a name line: "Jussi Koski⏎6330726"
 SIGNATURE_PHONE_RE = re.compile(
     r"(?m)^[ \t>]*[^\W\d_][^\d\n@]{1,60}\n(?:[^\n]{1,60}\n){0,2}[ \t>]*"
@@ -125,7 +130,7 @@ SIGN_OFF_NEAR_RE = re.compile(
 def find_cued_phones(text: str) -> Iterator[Finding]:
     """A number of 6-15 digits after a phone cue ("Phone: 5134263", "ring mig på 87 91 37"), next to
     an e-mail address in a contact tuple, or alone on a line in a signature block."""
-    for rx in (CONTACT_TUPLE_RE, SIGNATURE_PHONE_RE):
+    for rx in (CONTACT_TUPLE_RE, SIGNATURE_PHONE_RE, CONTACT_ON_RE):
         for m in rx.finditer(text):
             value = m.group("value")
             if not 6 <= sum(c.isdigit() for c in value) <= 15 or DATE_LIKE_RE.fullmatch(value):
