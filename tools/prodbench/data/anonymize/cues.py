@@ -66,7 +66,7 @@ STREET_WORDS = (  # separate words after the name ("Bicskei út", "Masarykovo n�
 _CAP = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'.-]*"
 STREET_RE = re.compile(
     # "Storgatan 12", "Bicskei út 643", "Masarykovo Nám. 500", "Οδός Αθηνάς 12", "Hauptstraße 5"
-    rf"(?:\b(?:{_CAP}\s+){{0,3}}(?:[A-ZÀ-ÞĀ-ſΑ-ΩА-Я][\w'-]*?{GLUED_STREET}|{_CAP}\s+(?i:{STREET_WORDS}))"
+    rf"(?:\b(?:{_CAP}[ \t]+){{0,3}}(?:[A-ZÀ-ÞĀ-ſΑ-ΩА-Я][\w'-]*?{GLUED_STREET}|{_CAP}[ \t]+(?i:{STREET_WORDS}))"
     r"|(?i:\b(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|via|viale|piazza|corso|largo|vicolo|"
     r"calle|avenida|paseo|plaza|camino|rua|travessa|praça|estrada|οδός|λεωφόρος|улица|ул\.|"
     r"rodovia|rotatória|alameda|viela|quadra|privada|cerrada|andador|calzada|circuito|prolongación|"
