@@ -76,7 +76,7 @@ def _names_recognizer() -> Any:
     from prodbench.data.anonymize.names import find_names_and_places
     from prodbench.data.anonymize.person_cues import find_structural_names
 
-    class ProdbenchNames(EntityRecognizer):  # type: ignore[misc]
+    class ProdbenchNames(EntityRecognizer):
         def load(self) -> None:
             """Nothing to load: the lexicons load lazily."""
 
@@ -111,6 +111,7 @@ def _analyzer() -> Any:
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     _offline_suffix_list()
     model = _model_name()
+    nlp_engine: Any
     if model == BLANK:
         nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": BLANK}])
         nlp_engine.nlp = {"en": spacy.blank("en")}  # loaded: Presidio never tries to download a model
