@@ -51,6 +51,7 @@ def test_presidio_recognizers_run_offline_on_a_blank_pipeline(blank: None) -> No
 def test_presidio_never_reports_private_or_documentation_ips(blank: None) -> None:
     text = "Bind 10.0.0.1, 192.168.0.254 and 192.0.2.10; the user came from 8.8.4.4."
     assert [text[f.start:f.end] for f in presidio_engine.presidio_findings(text)] == ["8.8.4.4"]
+    assert Anonymizer("placeholder", engine="presidio").text(text).count("<IP_ADDRESS_1>") == 1
 
 
 def test_presidio_engine_end_to_end_through_detect_and_anonymizer(blank: None) -> None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from prodbench.core.errors import UserError
-from prodbench.data.anonymize.patterns import personal_ip
+from prodbench.data.anonymize.patterns import IPV4_RE, personal_ip
 from prodbench.data.anonymize.types import (
     CREDIT_CARD,
     DATE_OF_BIRTH,
@@ -141,7 +141,10 @@ def presidio_findings(text: str) -> list[Finding]:
         kind = _MAP[r.entity_type]
         if kind == DATE_OF_BIRTH and "born" not in text[max(0, r.start - 30): r.start]:
             continue
-        if kind == IP_ADDRESS and not personal_ip(text[r.start: r.end]):  # 10.0.0.1, 192.0.2.10: nobody's
+        value = text[r.start: r.end]
+        if kind == IP_ADDRESS and not personal_ip(value):  # 10.0.0.1, 192.0.2.10: nobody's
+            continue
+        if kind == PHONE and IPV4_RE.fullmatch(value.strip()):  # Presidio reads 192.168.0.254 as a phone
             continue
         out.append(Finding(r.start, r.end, kind, float(r.score), "presidio"))
     return out
