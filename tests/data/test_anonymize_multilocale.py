@@ -61,6 +61,12 @@ def test_phones_in_signatures_and_contact_tuples(text: str, phone: str) -> None:
     assert ("PHONE", phone) in found(text), found(text)
 
 
+def test_twelve_digit_luhn_card_under_a_card_column() -> None:
+    text = "customer\tcard\texpiry\nOlga Berg\t501234567896\t11/26\n"  # Luhn-valid Maestro, 12 digits
+    assert ("CREDIT_CARD", "501234567896") in found(text)
+    assert ("CREDIT_CARD", "501234567890") not in found(text.replace("501234567896", "501234567890"))
+
+
 @pytest.mark.parametrize("text", [
     "The Ring doorbell stopped working after the update.",
     "The Rich text editor loses formatting.",
