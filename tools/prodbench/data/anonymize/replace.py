@@ -4,36 +4,22 @@ Two modes (``anonymize.replacement``):
 
 * ``placeholder``: typed placeholders ``<PERSON_1>``, ``<EMAIL_2>``; the same value gets
   the same placeholder everywhere in the record (so a dialogue stays coherent).
-* ``surrogate``: realistic fake values from Faker, seeded by a keyed hash of the value,
-  so the same value maps to the same fake everywhere.
+* ``surrogate``: realistic fake values (:mod:`~prodbench.data.anonymize.surrogates`) picked
+  by a keyed hash of the value, so the same value maps to the same fake everywhere and in
+  every run with the same salt; surrogates already in a text are never replaced again.
 
 The value -> replacement mapping lives only in memory; it is never written anywhere.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from typing import Any
 
 from prodbench.core.errors import UserError
 from prodbench.data.anonymize.engine import detect, placeholder_spans
-from prodbench.data.anonymize.types import (
-    ADDRESS,
-    CREDIT_CARD,
-    DATE_OF_BIRTH,
-    EMAIL,
-    IBAN,
-    ID_NUMBER,
-    IP_ADDRESS,
-    LOCATION,
-    PERSON,
-    PHONE,
-    SECRET,
-    SSN,
-    URL_CREDENTIALS,
-    Finding,
-)
+from prodbench.data.anonymize.surrogates import seed_of, surrogate, surrogate_spans
+from prodbench.data.anonymize.types import Finding
 
 MODES = ("placeholder", "surrogate")
 MAX_DEPTH = 64  # JSON nesting accepted by Anonymizer.value
@@ -41,29 +27,6 @@ MAX_DEPTH = 64  # JSON nesting accepted by Anonymizer.value
 STRUCTURED_KEYS = frozenset({"id", "origin", "role", "source", "task_type", "difficulty", "added", "type",
                              "tool_call_id", "model", "timestamp", "created", "created_at"})
 MAX_ROUNDS = 4  # scans per text: the first, then re-scans until no finding is left
-
-
-def _surrogate(kind: str, seed: int) -> str:
-    from faker import Faker
-
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    makers = {
-        PERSON: fake.name,
-        EMAIL: lambda: f"{fake.user_name()}@example.com",
-        PHONE: lambda: f"+1-202-555-01{seed % 100:02d}",
-        CREDIT_CARD: lambda: "4111 1111 1111 1111",
-        IBAN: lambda: "GB82 WEST 1234 5698 7654 32",
-        ID_NUMBER: lambda: "XX000000000",
-        SSN: lambda: f"000-00-{seed % 10000:04d}",
-        IP_ADDRESS: lambda: f"192.0.2.{seed % 254 + 1}",
-        URL_CREDENTIALS: lambda: "https://user:REDACTED@example.com/",
-        SECRET: lambda: "REDACTED_SECRET",
-        ADDRESS: lambda: fake.street_address(),
-        DATE_OF_BIRTH: lambda: fake.date_of_birth(minimum_age=18, maximum_age=90).isoformat(),
-        LOCATION: fake.city,
-    }
-    return makers.get(kind, lambda: f"<{kind}>")()
 
 
 class Anonymizer:
@@ -119,8 +82,7 @@ class Anonymizer:
                 self._map[key] = f"<{kind}_{self._per_type[kind]}>"
                 self._seen.add((kind, self._map[key]))
             else:
-                digest = hashlib.sha256(f"{self.salt}\0{kind}\0{key[1]}".encode()).digest()
-                self._map[key] = _surrogate(kind, int.from_bytes(digest[:8], "big"))
+                self._map[key] = surrogate(kind, seed_of(self.salt, kind, value))
         return self._map[key]
 
     def text(self, text: str) -> str:
@@ -133,7 +95,9 @@ class Anonymizer:
         so the fixed point is also what a second run returns.
         """
         self._number_after_existing(text)
-        inserted: list[tuple[int, int]] = []  # where this call put replacements (never re-scanned)
+        # where replacements are (never re-scanned): this call's, and in surrogate mode every
+        # surrogate value already in the text, so a second run over surrogate output is a no-op
+        inserted = surrogate_spans(text) if self.replacement == "surrogate" else []
         for _ in range(MAX_ROUNDS):
             findings = detect(text, engine=self.engine, allowlist=self.allowlist, protected=inserted)
             if not findings:

@@ -2,7 +2,7 @@
 
 In ``| Name | Date of birth | Phone |`` or a CSV/TSV header ``name,email,phone,city`` the
 header is the context a cell lacks: ``16/12/1971`` under "Date of birth" is a date of
-birth, ``5412054`` under "Phone" a phone number, ``Alajärvi`` under "City" a place.
+birth, ``5412054`` under "Phone" a phone number, ``Alajärvi`` under "City" a place, a 12-digit Luhn number under "card" a (Maestro) card.
 A cell is reported only if its shape fits the column (a date, 6-15 digits, words).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prodbench.data.anonymize.types import DATE_OF_BIRTH, LOCATION, PERSON, PHONE, Finding
+from prodbench.data.anonymize.types import CREDIT_CARD, DATE_OF_BIRTH, LOCATION, PERSON, PHONE, Finding
 
 HEADER_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (DATE_OF_BIRTH, re.compile(r"(?i)^(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born|geburtsdatum|"
@@ -22,6 +22,8 @@ HEADER_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"telefono|telefoon|telefone|puhelin|telefonszám|τηλέφωνο|телефон)$")),
     (LOCATION, re.compile(r"(?i)^(?:city|town|place|stadt|ort|ville|ciudad|città|stad|plaats|cidade|kaupunki|"
                           r"miasto|město|város|şehir|πόλη|город)$")),
+    (CREDIT_CARD, re.compile(r"(?i)^(?:card|card number|card no\.?|credit card|cc|pan|karte|kartennummer|carte|"
+                             r"tarjeta|carta|kaart|cartão|kort|karta|kártya)$")),
     (PERSON, re.compile(r"(?i)^(?:name|full name|customer|client|contact|employee|patient|nombre|nom|nome|naam|"
                         r"namn|navn|nimi|imię i nazwisko|jméno|név|isim|όνομα|имя|фио)$")),
 )
@@ -57,6 +59,11 @@ def _fits(kind: str, value: str) -> bool:
         return bool(DATE_CELL_RE.fullmatch(value))
     if kind == PHONE:
         return bool(PHONE_CELL_RE.fullmatch(value)) and 6 <= sum(c.isdigit() for c in value) <= 15
+    if kind == CREDIT_CARD:  # a 12-19 digit Luhn number under a card header (12-digit Maestro included)
+        from stdnum import luhn
+
+        digits = re.sub(r"[ -]", "", value)
+        return digits.isdigit() and 12 <= len(digits) <= 19 and luhn.is_valid(digits)
     if kind == PERSON:  # capitalised words or one lower-case "first last" pair
         return bool(NAME_CELL_RE.fullmatch(value)) and (value[:1].isupper() or value.count(" ") == 1)
     return bool(WORDS_CELL_RE.fullmatch(value)) and value[:1].isupper()
