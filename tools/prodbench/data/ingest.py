@@ -3,34 +3,38 @@
 Pipeline per log entry (streamed: one line or CSV row at a time, so memory does not grow
 with the size of the log):
 
-1. read and 2. shape: :mod:`prodbench.data.logs` (formats, malformed lines, system
-   messages dropped, assistant replies become turns for the model).
+1. read and 2. shape: :mod:`prodbench.data.readers` (files and log shapes, auto-detected per
+   record) and :mod:`prodbench.data.logs` (system messages dropped, assistant replies become
+   turns for the model, tool calls kept as context).
 3. anonymize, sweep other occurrences of the removed values in the record and the run
    (:mod:`~prodbench.data.consistency`), ledger their keyed hashes (:mod:`~prodbench.data.ledger`),
-   normalise (NFC, control characters, whitespace); drop a tombstoned (rejected) record.
+   normalise (NFC, control characters, whitespace); drop a tombstoned (rejected) record and a
+   record the ingest ledger saw before (:mod:`~prodbench.data.source_ledger`).
 4. de-duplicate against every prompt in the repository and the earlier entries of
    the same run (exact + MinHash LSH near-duplicates).
 5. tag (heuristic, optionally LLM) and append to ``prompts/pool/`` with
    ``review.status: pending`` and an ``origin`` that keeps the log id, never raw text.
 
+Incremental: each log is read from where the ingest ledger says the last run stopped (only
+appended data is new); an edited or truncated log is read again from the start with a warning,
+its records de-duplicated by content hash. The pool, the PII ledger and the ingest ledger are
+written at checkpoints (each file's end, and every ``checkpoint_seconds``), so an interrupted
+ingest resumes from the last one.
+
 The state one run shares across its entries (settings, anonymizer, de-duplication index,
-taxonomy, tagger, report, pool writer) is one :class:`IngestRun`.
+taxonomy, tagger, report, pool writer, ledgers) is one :class:`IngestRun`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import os
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from prodbench.core.errors import UserError
-from prodbench.core.fsutil import atomic_output
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
@@ -42,12 +46,16 @@ from prodbench.data.logs import (
     FORMATS,
     LogEntry,
     Malformed,
+    entries,
     entry_from_object,
     iter_log,
     normalize_content,
     raw_logs,
     shape_messages,
 )
+from prodbench.data.pool_writer import PoolWriter
+from prodbench.data.readers import LogFile, ReadContext, get_reader, parse_map
+from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER, IngestLedger
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
 
 __all__ = [
@@ -92,6 +100,8 @@ class IngestSettings:
     replacement: str = "placeholder"
     engine: str = "builtin"
     allowlist: tuple[str, ...] = ()
+    mapping: dict[str, tuple[str, ...]] | None = None
+    checkpoint_seconds: float = 30.0
     today: str = field(default_factory=lambda: _dt.date.today().isoformat())
 
     @classmethod
@@ -107,8 +117,12 @@ class IngestSettings:
             "replacement": anon.get("replacement", "placeholder"),
             "engine": anon.get("engine", "builtin"),
             "allowlist": tuple((params.get("validate") or {}).get("pii_allowlist") or ()),
+            "mapping": parse_map(ingest.get("map"), "params.yaml ingest.map"),
         }
+        if isinstance(overrides.get("mapping"), str):
+            overrides["mapping"] = parse_map(overrides["mapping"])
         values.update({k: v for k, v in overrides.items() if v is not None})
+        get_reader(str(values.get("fmt", "auto")))  # an unknown format lists the available ones
         return cls(**values)
 
 
@@ -121,47 +135,6 @@ def repo_index(project: Project, threshold: float) -> DedupeIndex:
         for _, record in iter_records(path, project.rel(path)):
             index.add_record(record, set_name)
     return index
-
-
-class PoolWriter:
-    """Collects new records in a temp file; :meth:`commit` appends them atomically."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
-        self.tmp = Path(name)
-        self.handle = os.fdopen(fd, "wb")
-        self.count = 0
-
-    def write(self, record: dict[str, Any]) -> None:
-        """Stage one record (one JSONL line)."""
-        self.handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-        self.count += 1
-
-    def commit(self) -> None:
-        """Append the staged records to the target in one atomic replace (nothing if none)."""
-        self.handle.close()
-        if not self.count:
-            self.tmp.unlink()
-            return
-        try:
-            with atomic_output(self.target) as out:
-                if self.target.is_file():
-                    data = self.target.read_bytes()
-                    out.write(data)
-                    if data and not data.endswith(b"\n"):
-                        out.write(b"\n")
-                with open(self.tmp, "rb") as new:
-                    while chunk := new.read(1 << 20):
-                        out.write(chunk)
-        finally:
-            self.tmp.unlink(missing_ok=True)
-
-    def abort(self) -> None:
-        """Discard the staged records; the target is untouched."""
-        self.handle.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 @dataclass
@@ -179,6 +152,7 @@ class IngestRun:
         llm_tagger: Optional LLM tagger used instead of the heuristics.
         raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
         ledger: The PII ledger (values added, tombstones read). sweep: consistency across the run.
+        sources: The ingest ledger (where each log was read up to, content hashes of what it gave).
     """
 
     settings: IngestSettings
@@ -192,6 +166,18 @@ class IngestRun:
     raw_seen: dict[bytes, str] = field(default_factory=dict)
     ledger: Ledger | None = None
     sweep: BatchSweep = field(default_factory=BatchSweep)
+    sources: IngestLedger | None = None
+
+    def checkpoint(self, final: bool = False) -> None:
+        """Make what was read so far durable: PII ledger, then the pool append, then the ingest ledger."""
+        if self.ledger is not None:
+            self.ledger.save()
+        if final:
+            self.writer.commit()
+        else:
+            self.writer.checkpoint()
+        if self.sources is not None:
+            self.sources.save()
 
     def malformed(self, label: str, line: int, reason: str) -> None:
         """Count a malformed entry (and list it, up to ``MAX_LISTED``)."""
@@ -240,22 +226,17 @@ def ingest_files(
     index = repo_index(project, settings.near_threshold)
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
-    writer = PoolWriter(output)
     ledger = open_ledger(project.root, params)
+    sources = IngestLedger.load(project.root / INGEST_LEDGER, INGEST_LEDGER)
+    writer = PoolWriter(output)
     run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words()))
+                    ledger=ledger, sweep=BatchSweep(common_words()), sources=sources)
+    reader = get_reader(settings.fmt)
+    ctx = ReadContext(settings.prompt_column, settings.id_column, settings.mapping)
     try:
         for log in logs:
-            label = project.rel(log)
-            report.files.append(label)
-            for item in iter_log(log, settings.fmt, settings.prompt_column, settings.id_column):
-                report.read += 1
-                if isinstance(item, tuple):
-                    run.malformed(label, *item)
-                    continue
-                _ingest_entry(run, item, log.name, label)
-        writer.commit()
-        ledger.save()
+            _ingest_file(run, project, log, reader, ctx)
+        run.checkpoint(final=True)
         report.ledger = f"{len(ledger.values)} value(s)" if ledger.salt else "values not ledgered: no salt"
     except BaseException:
         writer.abort()
@@ -266,7 +247,47 @@ def ingest_files(
     return report
 
 
-def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) -> None:
+def _ingest_file(run: IngestRun, project: Project, log: Path, reader: Any, ctx: ReadContext) -> None:
+    """Read one log from where the ingest ledger says the last run stopped; checkpoint as it goes."""
+    label = project.rel(log)
+    key = label if label != str(log) else str(log.resolve())  # outside the project: the absolute path
+    report, sources = run.report, run.sources
+    assert sources is not None
+    resume = sources.sources.get(key)
+    logfile = LogFile(log, run.settings.fmt, resume)
+    report.files.append(label)
+    read = usable = 0
+    first_problem: tuple[int, str] | None = None
+    last = time.monotonic()
+    for item in entries(logfile, reader, ctx):
+        read += 1
+        report.read += 1
+        if isinstance(item, tuple):
+            run.malformed(label, *item)
+            first_problem = first_problem or item
+        elif _ingest_entry(run, item, log.name, label):
+            usable += 1
+        elif first_problem is None and report.malformed_lines:
+            first_problem = (report.malformed_lines[-1]["line"], report.malformed_lines[-1]["reason"])
+        if logfile.kind != "whole" and time.monotonic() - last >= run.settings.checkpoint_seconds:
+            sources.set_position(key, logfile.position())
+            run.checkpoint()
+            last = time.monotonic()
+    sources.set_position(key, logfile.position())
+    mode = "unchanged" if logfile.mode == "appended" and not read else logfile.mode
+    if mode == "changed":
+        report.warnings.append(f"{label}: changed or truncated since the last ingest (not only appended): "
+                               "read again from the start; records ingested before are skipped by content hash")
+    from_line = resume.lines + 1 if resume is not None and mode in ("appended", "unchanged") else 1
+    report.sources.append({"file": label, "mode": mode, "from_line": from_line, "entries": read, "usable": usable})
+    if not usable and (read or mode == "new"):
+        line, reason = first_problem or (1, "no log entries")
+        report.unusable.append({"file": label, "line": line, "entries": read,
+                                "reason": f"no usable log entry in {read} record(s); first problem: {reason}"})
+    run.checkpoint()
+
+
+def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) -> bool:
     """Shape, anonymize, de-duplicate and tag one entry; write it or count why not.
 
     Args:
@@ -274,20 +295,25 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         entry: The log entry.
         log_name: The log file's name (part of the record id).
         label: The log file as reported (repository-relative path).
+
+    Returns:
+        Whether the entry was usable (it had a user turn), even if it was then dropped.
     """
     settings, anonymizer, index, report, raw_seen = run.settings, run.anonymizer, run.index, run.report, run.raw_seen
     try:
         messages = shape_messages(entry.messages)
     except Malformed as exc:
         run.malformed(label, entry.line, str(exc))
-        return
+        return False
+    report.formats[entry.fmt] += 1
+    report.dropped_parts.update(entry.dropped)
     # Repeats of an already-seen raw text are dropped before the (costly) anonymization:
     # they would anonymize to the same text. Only an 8-byte hash of the raw text is kept.
     raw_key = exact_key(normalize_text(record_text({"messages": messages})))
     if raw_key in raw_seen:
         run.drop(label, entry, None, f"exact duplicate of {raw_seen[raw_key]} (repeated log text)", "exact",
                  duplicate_of=raw_seen[raw_key], similarity=1.0)
-        return
+        return True
     log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
     originals = [m["content"] for m in messages]
@@ -298,22 +324,33 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         ledger_record(run.ledger, run.sweep)
     if not any(m["content"] for m in messages if m["role"] == "user"):
         run.drop(label, entry, log_id, "empty after normalisation", "empty")
-        return
+        return True
     rid = make_id(settings.source, log_name, log_id)
     if rid in index:  # the same log id used twice with different content
         rid = make_id(settings.source, log_name, f"{log_id}#line{entry.line}")
     record: dict[str, Any] = {"id": rid, "messages": messages}
-    if run.ledger is not None and run.ledger.is_tombstoned(rid, content_hash(normalize_text(record_text(record)))):
+    chash = content_hash(normalize_text(record_text(record)))
+    if run.ledger is not None and run.ledger.is_tombstoned(rid, chash):
         run.drop(label, entry, log_id, "rejected or purged earlier (tombstone in the PII ledger)", "tombstone")
-        return
+        return True
+    earlier = run.sources.seen_as(chash) if run.sources is not None else None
+    if earlier is not None:
+        run.drop(label, entry, log_id, f"ingested before as {earlier} (not added again: the pool keeps any "
+                 "review, edit or removal)", "ingested_before", duplicate_of=earlier)
+        raw_seen[raw_key] = earlier
+        return True
     duplicate, signature = index.check(record_text(record))
     if duplicate is not None:
         run.drop(label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,
                  similarity=round(duplicate.similarity, 3))
         raw_seen[raw_key] = duplicate.of  # later repeats of this raw text are dropped cheaply
-        return
+        if run.sources is not None:
+            run.sources.add(chash, duplicate.of)
+        return True
     index.add(rid, set_name="pool", signature=signature)
     raw_seen[raw_key] = rid
+    if run.sources is not None:
+        run.sources.add(chash, rid)
     tags: Tags = heuristic_tag(messages, run.task_types, run.difficulties)
     if run.llm_tagger is not None:
         tags = run.llm_tagger.tag(messages, tags)
@@ -334,6 +371,7 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
             "log_file": log_name,
             "line": entry.line,
             "format": entry.fmt,
+            **({"dropped_parts": dict(sorted(entry.dropped.items()))} if entry.dropped else {}),
             "ingested": settings.today,
             "anonymized": {"engine": settings.engine, "replacement": settings.replacement, "entities": counts},
             "tagger": tags.origin(),
@@ -345,5 +383,5 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     report.added += 1
     report.task_types[tags.task_type] += 1
     report.difficulties[tags.difficulty] += 1
-    report.formats[entry.fmt] += 1
+    return True
 
