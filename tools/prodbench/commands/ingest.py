@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 
 from prodbench.commands._common import AliasedOption, load_context
+from prodbench.data.readers import available
 
 
 @click.command("ingest")
 @click.argument("logs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True, metavar="NAME",
-              help="Log shape: auto (detected per record; .csv/.tsv are CSV, .gz decompressed), csv, openai, "
-              "anthropic, responses, batch_input, request_response, trace, sharegpt, turns, conversation, "
-              "prompt_response (docs/data.md 'Log formats').")
+@click.option("--format", "fmt", type=click.Choice(available()), default="auto", show_default=True,
+              metavar="NAME", help="Log shape: auto (detected per record; .csv/.tsv are CSV, .gz decompressed) "
+              f"or one of {', '.join(available()[1:])} (docs/data.md 'Log formats').")
 @click.option("--map", "mapping", default=None, metavar="TARGET=PATH,...",
               help="Read any other shape by field paths, e.g. messages=data.chat,id=meta.uid "
               "(targets: messages, prompt, turns, system, id; params ingest.map).")

@@ -55,7 +55,8 @@ from prodbench.data.logs import (
 )
 from prodbench.data.pool_writer import PoolWriter
 from prodbench.data.readers import LogFile, ReadContext, get_reader, parse_map
-from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER, IngestLedger
+from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER
+from prodbench.data.source_ledger import IngestLedger
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
 
 __all__ = [
@@ -123,6 +124,9 @@ class IngestSettings:
             overrides["mapping"] = parse_map(overrides["mapping"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         get_reader(str(values.get("fmt", "auto")))  # an unknown format lists the available ones
+        if values.get("fmt") == "mapped" and not values.get("mapping"):
+            raise UserError("--format mapped needs --map (or params.yaml ingest.map), e.g. "
+                            "--map messages=data.chat,id=meta.uid", exit_code=2)
         return cls(**values)
 
 

@@ -117,28 +117,34 @@ def shape_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         Malformed: No user message remains.
     """
     shaped: list[dict[str, Any]] = []
-    pending: list[str] = []
+    pending: list[str] = []  # tool context not yet placed
+
+    def place() -> None:
+        if pending and shaped and shaped[-1]["role"] == "user":
+            shaped[-1]["content"] += "\n\n" + "\n".join(pending)
+            pending.clear()
+
     for message in messages:
         role = message.get("role")
         content = message.get("content")
         if role == "tool":
             if isinstance(content, str) and content.strip():
                 pending.append(content)
-            if pending and shaped and shaped[-1]["role"] == "user":
-                shaped[-1]["content"] += "\n\n" + "\n".join(pending)
-                pending = []
-        elif role == "user":
+            continue
+        place()
+        if role == "user":
             if not isinstance(content, str) or not content.strip():
                 continue
-            if pending:
+            if pending:  # context logged before any user turn: it leads the first one
                 content = "\n".join(pending) + "\n\n" + content
-                pending = []
+                pending.clear()
             if shaped and shaped[-1]["role"] == "user":  # merge consecutive user messages
                 shaped[-1]["content"] += "\n" + content
             else:
                 shaped.append({"role": "user", "content": content})
         elif role == "assistant" and shaped and shaped[-1]["role"] == "user":
             shaped.append({"role": "assistant", "content": None})
+    place()
     users = [m for m in shaped if m["role"] == "user"]
     if not users:
         raise Malformed("no user message")

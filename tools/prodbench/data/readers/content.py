@@ -9,6 +9,7 @@ results become ``tool`` messages (rendered text) that the shaper keeps as contex
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -54,10 +55,8 @@ def _as_text(value: Any) -> str:
 def render_call(name: Any, arguments: Any) -> str:
     """A tool call as context text: ``[tool call] name({...})``."""
     if isinstance(arguments, str):
-        try:
+        with contextlib.suppress(ValueError):
             arguments = json.loads(arguments)
-        except ValueError:
-            pass
     args = "" if arguments in (None, "", {}) else _as_text(arguments)
     return f"[tool call] {name or 'tool'}({args})"
 

@@ -46,7 +46,9 @@ def _inner_suffix(path: Path) -> str:
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")  # noqa: SIM115
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115
 
 
 def file_kind(path: Path, fmt: str) -> str:
@@ -223,7 +225,7 @@ class LogFile:
             line = text.count("\n", 0, index) + 1
             try:
                 item, index = decoder.raw_decode(text, index)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 yield line, end, lines, f"malformed JSON in the array ({exc.msg})"
                 return
             yield line, end, lines, item
