@@ -27,9 +27,9 @@ taxonomy, tagger, report, pool writer, ledgers) is one :class:`IngestRun`.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from prodbench.data.anonymize import Anonymizer, detect
 from prodbench.data.consistency import BatchSweep, common_words, ledger_record
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
 from prodbench.data.ingest_report import MAX_LISTED, IngestReport
+from prodbench.data.ingest_settings import SOURCES, IngestSettings
 from prodbench.data.ledger import Ledger, content_hash, open_ledger
 from prodbench.data.logs import (
     FORMATS,
@@ -54,7 +55,7 @@ from prodbench.data.logs import (
     shape_messages,
 )
 from prodbench.data.pool_writer import PoolWriter
-from prodbench.data.readers import LogFile, ReadContext, get_reader, parse_map
+from prodbench.data.readers import LogFile, ReadContext, get_reader
 from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER
 from prodbench.data.source_ledger import IngestLedger
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
@@ -65,7 +66,6 @@ __all__ = [
     "repo_index", "safe_log_id", "shape_messages",
 ]
 
-SOURCES = ("production", "pilot")
 # --------------------------------------------------------------------------- record ids
 
 
@@ -88,48 +88,6 @@ def make_id(source: str, log_name: str, log_id: str) -> str:
 # --------------------------------------------------------------------------- pipeline
 
 
-@dataclass
-class IngestSettings:
-    """Resolved ingest settings (params ``ingest`` + ``anonymize`` + CLI overrides)."""
-
-    fmt: str = "auto"
-    source: str = "production"
-    prompt_column: str = "prompt"
-    id_column: str = "id"
-    near_threshold: float = 0.85
-    review_confidence: float = 0.6
-    replacement: str = "placeholder"
-    engine: str = "builtin"
-    allowlist: tuple[str, ...] = ()
-    mapping: dict[str, tuple[str, ...]] | None = None
-    checkpoint_seconds: float = 30.0
-    today: str = field(default_factory=lambda: _dt.date.today().isoformat())
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any], **overrides: Any) -> IngestSettings:
-        """Settings from params.yaml; ``overrides`` (CLI options) win unless they are None."""
-        ingest = params.get("ingest") or {}
-        anon = params.get("anonymize") or {}
-        values = {
-            "prompt_column": ingest.get("prompt_column", "prompt"),
-            "id_column": ingest.get("id_column", "id"),
-            "near_threshold": float((ingest.get("dedupe") or {}).get("near_threshold", 0.85)),
-            "review_confidence": float(ingest.get("review_confidence", 0.6)),
-            "replacement": anon.get("replacement", "placeholder"),
-            "engine": anon.get("engine", "builtin"),
-            "allowlist": tuple((params.get("validate") or {}).get("pii_allowlist") or ()),
-            "mapping": parse_map(ingest.get("map"), "params.yaml ingest.map"),
-        }
-        if isinstance(overrides.get("mapping"), str):
-            overrides["mapping"] = parse_map(overrides["mapping"])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        get_reader(str(values.get("fmt", "auto")))  # an unknown format lists the available ones
-        if values.get("fmt") == "mapped" and not values.get("mapping"):
-            raise UserError("--format mapped needs --map (or params.yaml ingest.map), e.g. "
-                            "--map messages=data.chat,id=meta.uid", exit_code=2)
-        return cls(**values)
-
-
 def repo_index(project: Project, threshold: float) -> DedupeIndex:
     """A de-duplication index over every prompt already in the repository."""
     index = DedupeIndex(threshold)
@@ -148,7 +106,9 @@ class IngestRun:
     Attributes:
         settings: Resolved settings.
         anonymizer: Anonymizer, reset for each record (placeholders are per record).
-        index: De-duplication index over the repository and the records added so far.
+        index: De-duplication index over the repository and the records added so far (None until
+            :meth:`dedupe_index` builds it with ``index_factory``: a re-ingest with nothing new
+            never loads it).
         task_types: Taxonomy task types (for tagging).
         difficulties: Taxonomy difficulties (for tagging).
         report: The report being filled.
@@ -161,7 +121,7 @@ class IngestRun:
 
     settings: IngestSettings
     anonymizer: Anonymizer
-    index: DedupeIndex
+    index: DedupeIndex | None
     task_types: list[str]
     difficulties: list[str]
     report: IngestReport
@@ -171,6 +131,14 @@ class IngestRun:
     ledger: Ledger | None = None
     sweep: BatchSweep = field(default_factory=BatchSweep)
     sources: IngestLedger | None = None
+    index_factory: Callable[[], DedupeIndex] | None = None
+
+    def dedupe_index(self) -> DedupeIndex:
+        """The de-duplication index, built on first use."""
+        if self.index is None:
+            assert self.index_factory is not None
+            self.index = self.index_factory()
+        return self.index
 
     def checkpoint(self, final: bool = False) -> None:
         """Make what was read so far durable: PII ledger, then the pool append, then the ingest ledger."""
@@ -227,14 +195,14 @@ def ingest_files(
     if not task_types or not difficulties:
         raise UserError("params.yaml taxonomy has no task_types or difficulties; cannot tag")
     output = output or project.pool_dir / f"{settings.source}.jsonl"
-    index = repo_index(project, settings.near_threshold)
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
     ledger = open_ledger(project.root, params)
     sources = IngestLedger.load(project.root / INGEST_LEDGER, INGEST_LEDGER)
     writer = PoolWriter(output)
-    run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words()), sources=sources)
+    run = IngestRun(settings, anonymizer, None, task_types, difficulties, report, writer, llm_tagger,
+                    ledger=ledger, sweep=BatchSweep(common_words()), sources=sources,
+                    index_factory=lambda: repo_index(project, settings.near_threshold))
     reader = get_reader(settings.fmt)
     ctx = ReadContext(settings.prompt_column, settings.id_column, settings.mapping)
     try:
@@ -303,7 +271,7 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     Returns:
         Whether the entry was usable (it had a user turn), even if it was then dropped.
     """
-    settings, anonymizer, index, report, raw_seen = run.settings, run.anonymizer, run.index, run.report, run.raw_seen
+    settings, anonymizer, report, raw_seen = run.settings, run.anonymizer, run.report, run.raw_seen
     try:
         messages = shape_messages(entry.messages)
     except Malformed as exc:
@@ -330,6 +298,7 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         run.drop(label, entry, log_id, "empty after normalisation", "empty")
         return True
     rid = make_id(settings.source, log_name, log_id)
+    index = run.dedupe_index()
     if rid in index:  # the same log id used twice with different content
         rid = make_id(settings.source, log_name, f"{log_id}#line{entry.line}")
     record: dict[str, Any] = {"id": rid, "messages": messages}
