@@ -105,6 +105,25 @@ def main(argv: list[str] | None = None) -> None:
             med[variant] = statistics.median(r[2] for r in runs)
             print(f"  {variant:9}: {med[variant]:6.2f} s, lines read {runs[0][0]}, added {runs[0][1]}")
         print(f"  ratio no ledger / ledger: {med['no ledger'] / med['ledger']:.1f}x")
+        print(f"prefix check of an unchanged log: {skip_speed(log, args.repeats):.0f} MB/s (hashed, not parsed)")
+
+
+def skip_speed(log: Path, repeats: int) -> float:
+    """MB/s of reading a log up to its recorded position (the unchanged-log path of ``LogFile``)."""
+    import time
+
+    from prodbench.data.readers import LogFile
+
+    whole = LogFile(log)
+    for _ in whole:
+        pass
+    position = whole.position()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        assert not list(LogFile(log, resume=position))
+        times.append(time.perf_counter() - start)
+    return log.stat().st_size / 1e6 / statistics.median(times)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from prodbench.core.params import edit_params
+from prodbench.core.project import Project
 from prodbench.data.logs import iter_log, shape_messages
 
 
@@ -198,6 +200,18 @@ def test_field_mapping_for_any_other_shape(empty_project: Path, tmp_path: Path, 
     assert len(user_turns(row["messages"])) == 2
     bad = invoke("ingest", str(log), "--map", "question=data.q")
     assert bad.exit_code == 2 and "'question' is not a mapping target; use messages, prompt, turns" in bad.output
+    # the same mapping from params.yaml ingest.map (a wrong target there is a params error at its line)
+    with edit_params(Project(empty_project)) as tree:
+        tree["ingest"]["map"] = {"prompt": "data.chat.2.content", "id": "meta.uid"}
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(jl({"meta": {"uid": "m-3"}, "data": {"chat": [{}, {}, {"content": "Can two people "
+                                                                          "approve one expense claim?"}]}}))
+    assert invoke("ingest", str(other)).exit_code == 0
+    assert read_jsonl(empty_project / "prompts" / "pool" / "production.jsonl")[-1]["origin"]["log_id"] == "m-3"
+    with edit_params(Project(empty_project)) as tree:
+        tree["ingest"]["map"] = {"question": "q"}
+    wrong = invoke("ingest", str(other))
+    assert wrong.exit_code != 0 and "params.yaml:" in wrong.output and "ingest.map" in wrong.output
     unknown = invoke("ingest", str(log), "--format", "parquet")
     assert unknown.exit_code == 2 and "'parquet' is not one of 'auto', 'csv', 'anthropic'" in unknown.output
 
@@ -229,3 +243,11 @@ def test_bad_lines_are_reported_and_a_file_with_nothing_usable_fails(empty_proje
     assert "3 log file(s) yielded nothing usable" in result.output and "Traceback" not in result.output
     report = json.loads((empty_project / "reports" / "ingest.json").read_text())
     assert [u["file"] for u in report["unusable"]] == [str(outputs), str(shapeless), str(empty)]
+
+
+def test_an_unknown_shape_names_only_field_like_keys(tmp_path: Path) -> None:
+    log = tmp_path / "odd.jsonl"
+    log.write_bytes(jl({"jane.doe@example.com": {"q": "hi"}, "Jane Doe": 1, "payload": {}}))
+    ((line, reason),) = list(iter_log(log))
+    assert line == 1 and reason == "cannot tell the log format (top-level keys: payload (+2 more)); " \
+                                   "use --format or --map"

@@ -8,6 +8,7 @@ tried in registration priority order by ``auto``; ``--format NAME`` forces one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class Reader:
     example: str
 
 
+FIELD_NAME_RE = re.compile(r"[a-z_][A-Za-z0-9_]{0,39}")
 _READERS: dict[str, Reader] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -136,8 +138,9 @@ def _detect(obj: dict[str, Any], ctx: ReadContext) -> Reader:
     for reader in readers():
         if reader.detect is not None and reader.detect(obj, ctx):
             return reader
-    keys = ", ".join(sorted(map(str, obj))[:8]) or "none"
-    raise Malformed(f"cannot tell the log format (top-level keys: {keys}); use --format or --map")
+    names = sorted(k for k in map(str, obj) if FIELD_NAME_RE.fullmatch(k))  # never a value-like key
+    keys = ", ".join(names[:8]) + (f" (+{len(obj) - len(names[:8])} more)" if len(obj) > len(names[:8]) else "")
+    raise Malformed(f"cannot tell the log format (top-level keys: {keys or 'none listed'}); use --format or --map")
 
 
 def sniff_id(obj: dict[str, Any], id_column: str) -> str | None:
