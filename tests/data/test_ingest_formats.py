@@ -243,6 +243,9 @@ def test_bad_lines_are_reported_and_a_file_with_nothing_usable_fails(empty_proje
     assert "3 log file(s) yielded nothing usable" in result.output and "Traceback" not in result.output
     report = json.loads((empty_project / "reports" / "ingest.json").read_text())
     assert [u["file"] for u in report["unusable"]] == [str(outputs), str(shapeless), str(empty)]
+    # not remembered as read: the next run fails the same way until the log (or --format/--map) is fixed
+    assert invoke("ingest", str(shapeless)).exit_code == 1
+    assert invoke("ingest", str(shapeless), "--map", "prompt=payload.q").exit_code == 0
 
 
 def test_an_unknown_shape_names_only_field_like_keys(tmp_path: Path) -> None:

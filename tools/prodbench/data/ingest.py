@@ -241,18 +241,20 @@ def _ingest_file(run: IngestRun, project: Project, log: Path, reader: Any, ctx: 
             usable += 1
         elif first_problem is None and report.malformed_lines:
             first_problem = (report.malformed_lines[-1]["line"], report.malformed_lines[-1]["reason"])
-        if logfile.kind != "whole" and time.monotonic() - last >= run.settings.checkpoint_seconds:
+        if usable and logfile.kind != "whole" and time.monotonic() - last >= run.settings.checkpoint_seconds:
             sources.set_position(key, logfile.position())
             run.checkpoint()
             last = time.monotonic()
-    sources.set_position(key, logfile.position())
     mode = "unchanged" if logfile.mode == "appended" and not read else logfile.mode
+    unusable = not usable and (read > 0 or mode == "new")
+    if not unusable:  # a log that gave nothing usable is read again next time (and fails again)
+        sources.set_position(key, logfile.position())
     if mode == "changed":
         report.warnings.append(f"{label}: changed or truncated since the last ingest (not only appended): "
                                "read again from the start; records ingested before are skipped by content hash")
     from_line = resume.lines + 1 if resume is not None and mode in ("appended", "unchanged") else 1
     report.sources.append({"file": label, "mode": mode, "from_line": from_line, "entries": read, "usable": usable})
-    if not usable and (read or mode == "new"):
+    if unusable:
         line, reason = first_problem or (1, "no log entries")
         report.unusable.append({"file": label, "line": line, "entries": read,
                                 "reason": f"no usable log entry in {read} record(s); first problem: {reason}"})
