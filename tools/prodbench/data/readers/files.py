@@ -4,10 +4,11 @@ object, each optionally gzip-compressed; read from where an earlier ingest stopp
 :class:`LogFile` yields ``(line, object)`` for each parsed record or ``(line, reason)`` for a bad
 one, and keeps its position: the byte offset (in the decompressed stream) after the last record
 yielded, the line count and a BLAKE2b hash of every byte up to there. Given the position an
-earlier run stopped at (:class:`Position`), it skips that prefix (hashing it, without parsing)
-and checks the hash: equal means the file only grew and reading goes on from there (``appended``
-or ``unchanged``); a different hash, a record crossing the old offset or a shorter file means the
-file was edited or truncated (``changed``), and it is read again from the start.
+earlier run stopped at (:class:`Position`), it hashes that prefix in 1 MiB chunks (without
+parsing) and compares: equal means the file only grew and reading goes on from there (``appended``
+or ``unchanged``); a different hash or a shorter file means the file was edited or truncated
+(``changed``), and it is read again from the start. A JSON array is hashed whole: unchanged, it
+gives nothing; changed, everything.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["LOG_SUFFIXES", "LogFile", "Position", "file_kind"]
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".tsv")
 BOM = b"\xef\xbb\xbf"
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,6 @@ class LogFile:
         self.header: list[str] | None = None
         self._hash = hashlib.blake2b(digest_size=16)
         self._prefix = self._hash.hexdigest()
-        self._prefix_checked = self.resume is None
         self._consumed = self._line_no = 0
 
     def position(self) -> Position:
@@ -102,70 +103,87 @@ class LogFile:
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         records = self._whole() if self.kind == "whole" else self._records()
         for line, end, end_line, item in records:
-            if not self._prefix_checked:
-                if end < self.resume.offset:  # type: ignore[union-attr]
-                    continue
-                if not self._check(end, end_line):
-                    yield from self._restart()
-                    return
-                continue
             self._advance(end, end_line)
             yield line, item
-        if not self._prefix_checked:  # the file ends before the old offset: truncated
-            yield from self._restart()
 
-    def _check(self, end: int, end_line: int) -> bool:
-        """At the first record ending at or past the old offset: is the prefix unchanged?"""
-        self._prefix_checked = True
+    def _skip_prefix(self, handle: IO[bytes]) -> bool:
+        """Hash the first ``resume.offset`` bytes in chunks (no parsing); True if they are unchanged."""
         resume = self.resume
         assert resume is not None
-        if end == resume.offset and self._hash.hexdigest() == resume.prefix:
-            self._advance(end, end_line)
-            self.mode = "appended"
-            return True
-        return False
+        left = resume.offset
+        while left > 0:
+            chunk = handle.read(min(left, CHUNK))
+            if not chunk:
+                return False  # shorter than before: truncated
+            self._hash.update(chunk)
+            self._line_no += chunk.count(b"\n")
+            left -= len(chunk)
+        self._consumed = resume.offset
+        return self._hash.hexdigest() == resume.prefix
 
-    def _restart(self) -> Iterator[tuple[int, Any]]:
+    def _restart(self) -> None:
+        """The log changed: read it again from the start."""
         self.mode = "changed"
+        self.resume = None
         self._hash = hashlib.blake2b(digest_size=16)
-        self.offset = self.lines = 0
-        self._prefix_checked = True
-        records = self._whole() if self.kind == "whole" else self._records()
-        for line, end, end_line, item in records:
-            self._advance(end, end_line)
-            yield line, item
+        self._consumed = self._line_no = 0
+        self._advance(0, 0)
 
     # ------------------------------------------------------------------ raw lines
 
     def _raw_lines(self, handle: IO[bytes]) -> Iterator[bytes]:
         """Every physical line, hashed as it is consumed (``self._consumed`` grows with it)."""
-        for number, raw in enumerate(handle):
+        for raw in handle:
+            first = self._consumed == 0
             self._hash.update(raw)
             self._consumed += len(raw)
             self._line_no += 1
-            yield raw[len(BOM):] if number == 0 and raw.startswith(BOM) else raw
+            yield raw[len(BOM):] if first and raw.startswith(BOM) else raw
 
     def _records(self) -> Iterator[tuple[int, int, int, Any]]:
         """``(first line, end offset, lines so far, parsed object or reason)`` per record."""
-        self._consumed = 0
-        self._line_no = 0
-        with _open(self.path) as handle:
-            if self.kind == "lines":
-                for raw in self._raw_lines(handle):
-                    if not raw.strip():
-                        continue
-                    try:
-                        item: Any = orjson.loads(raw)
-                    except orjson.JSONDecodeError as exc:
-                        item = f"malformed JSON ({str(exc).split(':')[0]})"
-                    yield self._line_no, self._consumed, self._line_no, item
+        if self.kind != "lines":
+            self.header = self._csv_header()
+        handle = _open(self.path)
+        try:
+            if self.resume is not None:
+                if self._skip_prefix(handle):
+                    self._advance(self._consumed, self._line_no)
+                else:
+                    handle.close()
+                    handle = _open(self.path)
+                    self._restart()
+            if self.kind != "lines":
+                yield from self._csv_records(handle)
                 return
-            yield from self._csv_records(handle)
+            for raw in self._raw_lines(handle):
+                if not raw.strip():
+                    continue
+                try:
+                    item: Any = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    item = f"malformed JSON ({str(exc).split(':')[0]})"
+                yield self._line_no, self._consumed, self._line_no, item
+        finally:
+            handle.close()
+
+    def _csv_header(self) -> list[str] | None:
+        with _open(self.path) as handle:
+            text = (raw.decode("utf-8", errors="replace").lstrip("\ufeff") for raw in handle)
+            try:
+                return [h.strip() for h in next(csv.reader(text, delimiter=self._delimiter))]
+            except (StopIteration, csv.Error):
+                return None
+
+    @property
+    def _delimiter(self) -> str:
+        return "\t" if self.kind == "tsv" else ","
 
     def _csv_records(self, handle: IO[bytes]) -> Iterator[tuple[int, int, int, Any]]:
         text = (raw.decode("utf-8", errors="replace") for raw in self._raw_lines(handle))
-        reader = csv.reader(text, delimiter="\t" if self.kind == "tsv" else ",")
-        header: list[str] | None = None
+        reader = csv.reader(text, delimiter=self._delimiter)
+        header = self.header
+        skip_header = self._consumed == 0
         while True:
             start = self._line_no + 1
             try:
@@ -175,11 +193,10 @@ class LogFile:
             except csv.Error as exc:
                 yield start, self._consumed, self._line_no, f"malformed CSV ({exc.__class__.__name__})"
                 continue
-            if header is None:
-                header = [h.strip() for h in row]
-                self.header = header
+            if skip_header:
+                skip_header = False
                 continue
-            if not any(cell.strip() for cell in row):
+            if header is None or not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
                 yield start, self._consumed, self._line_no, "wrong number of columns"
@@ -194,9 +211,8 @@ class LogFile:
             data = handle.read()
         self._hash.update(data)
         end, lines = len(data), data.count(b"\n")
-        if self.resume is not None and not self._prefix_checked:
+        if self.resume is not None:
             same = end == self.resume.offset and self._hash.hexdigest() == self.resume.prefix
-            self._prefix_checked = True
             if same:
                 self._advance(end, lines)
                 self.mode = "unchanged"
