@@ -201,7 +201,7 @@ def ingest_files(
     sources = IngestLedger.load(project.root / INGEST_LEDGER, INGEST_LEDGER)
     writer = PoolWriter(output)
     run = IngestRun(settings, anonymizer, None, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words()), sources=sources,
+                    ledger=ledger, sweep=BatchSweep(common_words), sources=sources,
                     index_factory=lambda: repo_index(project, settings.near_threshold))
     reader = get_reader(settings.fmt)
     ctx = ReadContext(settings.prompt_column, settings.id_column, settings.mapping)
