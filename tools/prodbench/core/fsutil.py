@@ -11,6 +11,8 @@ from typing import IO, Any
 
 import orjson
 
+from prodbench.core.secrets import redact_bytes
+
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
@@ -46,8 +48,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """Write UTF-8 ``text`` to ``path`` atomically (secret values and key shapes masked)."""
+    atomic_write_bytes(path, redact_bytes(text.encode("utf-8")))
 
 
 def dumps_stable(obj: Any, indent: bool = True) -> bytes:
@@ -59,14 +61,14 @@ def dumps_stable(obj: Any, indent: bool = True) -> bytes:
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Atomically write ``obj`` as stable, indented JSON."""
-    atomic_write_bytes(path, dumps_stable(obj))
+    """Atomically write ``obj`` as stable, indented JSON (secret values and key shapes masked)."""
+    atomic_write_bytes(path, redact_bytes(dumps_stable(obj)))
 
 
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Any]) -> None:
-    """Atomically write ``rows`` as JSON Lines (sorted keys, one object per line)."""
+    """Atomically write ``rows`` as JSON Lines (sorted keys, one object per line; secrets masked)."""
     option = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
-    atomic_write_bytes(path, b"".join(orjson.dumps(row, option=option) for row in rows))
+    atomic_write_bytes(path, redact_bytes(b"".join(orjson.dumps(row, option=option) for row in rows)))
 
 
 def append_jsonl(handle: Any, row: Any) -> None:

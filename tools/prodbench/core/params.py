@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.fsutil import atomic_write_text
 from prodbench.core.project import Project
+from prodbench.core.secrets import register_config
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -182,7 +183,9 @@ def load_params(project: Project) -> dict[str, Any]:
         problems = check_params(tree, schema, project.rel(project.params_path))
         if problems:
             raise UserError(f"{len(problems)} problem(s) in params.yaml", problems)
-    return _to_plain(tree) or {}
+    params = _to_plain(tree) or {}
+    register_config(params.get("models"))  # the keys these models name are masked in every output
+    return params
 
 
 @contextmanager

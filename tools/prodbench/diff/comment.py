@@ -25,6 +25,7 @@ from typing import Any
 
 from prodbench.core.errors import UserError
 from prodbench.core.markdown import DEFAULT_BUDGET, MARKER, ensure_marker, fit_limit
+from prodbench.core.secrets import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 ACTIONS_BOT = "github-actions[bot]"
@@ -243,7 +244,7 @@ def post_sticky(client: GitHubClient, repo: str, pr: int | str, body: str, login
         budget: Maximum body length in characters.
     """
     repo, number = validate_target(repo, pr)
-    body = fit_limit(ensure_marker(body), budget)
+    body = fit_limit(ensure_marker(redact(body)), budget)  # secrets masked before the cut
     login = bot_login(client, login)
     owner, name = (urllib.parse.quote(part, safe="") for part in repo.split("/"))
     comments = client.paginate(f"/repos/{owner}/{name}/issues/{number}/comments?per_page=100")

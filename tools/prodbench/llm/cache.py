@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 
+from prodbench.core.secrets import redact_obj
+
 DEFAULT_WRITER = "responses"
 
 
@@ -95,7 +97,11 @@ class ResponseCache:
         return self._entries.get(key)
 
     def put(self, key: str, response: dict[str, Any]) -> None:
-        """Store a successful response and append it to the log (flushed, not fsynced)."""
+        """Store a successful response and append it to the log (flushed, not fsynced).
+
+        Secret values are masked first (:func:`prodbench.core.secrets.redact_obj`).
+        """
+        response = redact_obj(response)
         self._entries[key] = response
         if not self.write_enabled:
             return

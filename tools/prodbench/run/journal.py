@@ -16,6 +16,7 @@ import orjson
 
 from prodbench.core.fsutil import read_jsonl
 from prodbench.core.records import RunRow
+from prodbench.core.secrets import redact_obj
 
 
 def load_journal(path: Path, prompt_hashes: dict[str, str], chash: str) -> dict[str, RunRow]:
@@ -45,8 +46,8 @@ class Journal:
         _terminate_torn_line(self._handle)
 
     def write(self, row: RunRow) -> None:
-        """Append one row and flush it to the OS."""
-        self._handle.write(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n")
+        """Append one row (secrets masked) and flush it to the OS."""
+        self._handle.write(orjson.dumps(redact_obj(row), option=orjson.OPT_SORT_KEYS) + b"\n")
         self._handle.flush()
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 
 from prodbench.core.prompts import content_hash, load_prompts
 from prodbench.core.records import LoadedPrompt, RunRow
+from prodbench.core.secrets import redact_obj, register_config, secret_values
 from prodbench.llm.cache import DEFAULT_WRITER, ResponseCache
 from prodbench.llm.config import ModelConfig, RunSettings, as_model_config
 from prodbench.run.journal import Journal, load_journal
@@ -144,7 +145,8 @@ class ModelRun:
                 journal.close()
         rows = {**self.done, **{row["id"]: row for row in new_rows}}
         stats.wall_s = self.prepare_s + time.perf_counter() - start
-        return [rows[rid] for rid in sorted(rows)]
+        values = secret_values()  # rows are written by the caller: no key value leaves this stage
+        return [redact_obj(rows[rid], values) for rid in sorted(rows)]
 
 
 def prepare_run(
@@ -169,6 +171,7 @@ def prepare_run(
     """
     start = time.perf_counter()
     config = as_model_config(model_name, model_cfg)
+    register_config(config.raw)  # its key values are masked in every row, journal and cache line
     stats = stats if stats is not None else RunStats(model_name)
     stats.model = model_name
     config.preflight_env()
