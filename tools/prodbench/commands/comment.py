@@ -66,7 +66,17 @@ def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, 
     from prodbench.diff.comment import client_from_env, post_sticky, validate_target
 
     repo, number = validate_target(repo, pr)
-    body = _read_body(body_file, diff_json, failed_run)
+    try:
+        body = _read_body(body_file, diff_json, failed_run)
+    except UserError as exc:
+        if diff_json is None or dry_run or exc.exit_code == 2:
+            raise
+        # a malformed artifact: replace the (now stale) sticky comment with the refusal, then fail
+        from prodbench.diff.comment import client_from_env, post_sticky, rejected_artifact_body
+
+        client = client_from_env(api_url, log=lambda message: click.echo(message, err=True))
+        post_sticky(client, repo, number, rejected_artifact_body(str(exc)), login=bot_login)
+        raise
     if dry_run:
         from prodbench.core.markdown import ensure_marker, fit_limit
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prodbench.core.fsutil import check_writable, confine, exclusive_lock
+from prodbench.core.limits import warn
 from prodbench.core.prompts import content_hash, load_prompts
 from prodbench.core.records import LoadedPrompt, RunRow
 from prodbench.core.secrets import redact_obj, register_config, secret_values
@@ -98,6 +100,32 @@ class ModelRun:
         Raises:
             UserError: Unknown model/provider or missing API key (before any call).
         """
+        if not self.todo:
+            return self._execute(show_progress)
+        cache = self.runner.cache
+        if cache.write_enabled:
+            check_writable(cache.directory, "response cache")  # before the first paid call
+        if self.journal_path is not None:
+            check_writable(self.journal_path.parent, "run journal")
+        lock = cache.directory.parent / f".{cache.directory.name}.{cache.writer_path.stem}.lock"
+        with exclusive_lock(lock, on_wait=lambda: warn(f"{lock.parent}: another run is using the "
+                                                       f"{cache.directory.name} cache; waiting for it")) as waited:
+            if waited and cache.reload():  # what the other run paid for is not paid again
+                self._take_cached()
+            return self._execute(show_progress)
+
+    def _take_cached(self) -> None:
+        """Move to-do records whose every turn is now cached to ``done``."""
+        todo = []
+        for record in self.todo:
+            row = self.runner.cached_row(record)
+            if row is None:
+                todo.append(record)
+            else:
+                self.done[record.id] = row
+        self.todo = todo
+
+    def _execute(self, show_progress: bool | None) -> list[RunRow]:
         start = time.perf_counter()
         runner, stats, todo = self.runner, self.runner.stats, list(self.todo)
         if todo:
@@ -134,7 +162,10 @@ class ModelRun:
                 if workers > 1:
                     new_rows = run_forked(runner, todo, workers, record_row)
                     finished = {row["id"] for row in new_rows}
-                    todo = [r for r in todo if r.id not in finished]  # left by a crashed worker
+                    todo = [r for r in todo if r.id not in finished]  # left by a failed worker
+                    if todo:
+                        new_rows += self._after_failed_workers(todo, record_row)
+                        todo = [r for r in todo if r.id not in {row["id"] for row in new_rows}]
                 if todo:
                     runner.on_row = record_row
                     new_rows += asyncio.run(run_async(runner, todo))
@@ -147,6 +178,25 @@ class ModelRun:
         stats.wall_s = self.prepare_s + time.perf_counter() - start
         values = secret_values()  # rows are written by the caller: no key value leaves this stage
         return [redact_obj(rows[rid], values) for rid in sorted(rows)]
+
+
+    def _after_failed_workers(self, todo: list[LoadedPrompt], record_row: Any) -> list[RunRow]:
+        """Rows of records a worker did not finish, from what the workers saved; never a second call.
+
+        A worker's answered calls are in its own cache log, so they are read back first. If the
+        cache cannot be written (the likely reason a worker stopped), the run stops cleanly.
+        """
+        cache = self.runner.cache
+        if cache.write_enabled:
+            check_writable(cache.directory, "response cache")
+            cache.reload()
+        rows = []
+        for record in todo:
+            row = self.runner.cached_row(record)
+            if row is not None:
+                rows.append(row)
+                record_row(row)
+        return rows
 
 
 def prepare_run(
@@ -176,8 +226,8 @@ def prepare_run(
     stats.model = model_name
     config.preflight_env()
     settings = run_params if isinstance(run_params, RunSettings) else RunSettings.from_params(run_params, config)
-    cache = ResponseCache(Path(cache_dir) / model_name, cache_writer, read=use_cache and not refresh,
-                          write=use_cache)
+    model_dir = confine(Path(cache_dir) / model_name, cache_dir, "response cache")  # names cannot escape
+    cache = ResponseCache(model_dir, cache_writer, read=use_cache and not refresh, write=use_cache)
     plan = ModelRun(records, Runner(config, settings, cache, stats))
     if journal_path is not None and not (use_cache and not refresh):
         # with the cache on, the cache already makes a resumed run free; one write per call, not two
