@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from llm_server import LLMServer
-
 from prodbench.core.secrets import redact, redact_obj, register_config, secret_values
 
 KEY = "zq9Xk2LmPp4Rt7Vw8Yb3Nc6Dh1Fj5Gs0Q"  # no provider shape: only its value identifies it

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -40,10 +41,8 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
 
 def warn(message: str) -> None:
     """Print a warning on stderr (``file:line: ...``); never raises."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"warning: {message}\n")
-    except (OSError, ValueError):
-        pass
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:

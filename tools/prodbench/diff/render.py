@@ -13,7 +13,6 @@ limit (:func:`prodbench.core.markdown.assemble`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
