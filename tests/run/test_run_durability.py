@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from llm_server import LLMServer
 
+from llm_server import LLMServer
 from prodbench.cli import cli
 
 RUN = [sys.executable, "-m", "prodbench.cli", "run"]
