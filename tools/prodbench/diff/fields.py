@@ -85,19 +85,30 @@ MAX_MAGNITUDE = 2**53
 
 
 def _finite(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and \
-        abs(v) <= MAX_MAGNITUDE
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return abs(v) <= MAX_MAGNITUDE  # compared as integers: a 400-digit one never becomes a float
+    return isinstance(v, float) and math.isfinite(v) and abs(v) <= MAX_MAGNITUDE
+
+
+def _bounded(value: Any, key: str, path: str) -> Any:
+    if value is not None and not _finite(value):
+        raise UserError(f"{PREFIX}: {at(path, key)}: expected a finite number of at most 2**53 in magnitude")
+    return value
 
 
 def integer(obj: dict[str, Any], key: str, path: str, *, null: bool = False) -> Any:
     """An integer of at most 2**53 in magnitude, booleans excluded (or null if ``null``)."""
-    return _typed(obj, key, path, lambda v: isinstance(v, int) and _finite(v), "an integer (|n| <= 2**53)",
-                  null)
+    value = _typed(obj, key, path, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer", null)
+    return _bounded(value, key, path)
 
 
 def number(obj: dict[str, Any], key: str, path: str, *, null: bool = False) -> Any:
     """A finite number of at most 2**53 in magnitude, booleans excluded (or null if ``null``)."""
-    return _typed(obj, key, path, _finite, "a finite number (|x| <= 2**53)", null)
+    value = _typed(obj, key, path, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number",
+                   null)
+    return _bounded(value, key, path)
 
 
 def boolean(obj: dict[str, Any], key: str, path: str) -> bool:

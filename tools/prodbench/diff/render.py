@@ -80,6 +80,9 @@ def render_from_file(path: Path) -> str:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise UserError(f"{path}: too large for a diff document")
         doc = loads(path.read_bytes(), str(path))  # limits: nesting depth, number size
+    except UserError as exc:
+        raise UserError(f"{path}: cannot read a diff document: {exc.problems[0].message if exc.problems else exc}"
+                        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: cannot read a diff document: {type(exc).__name__}: {str(exc)[:200]}") from None
     return render_comment(doc)
