@@ -95,3 +95,35 @@ def test_gh_references_are_not_autolinked():
     text = inline("see GH-1 and gh-22, not GHz-3")
     assert "GH-1" not in text.replace("\\", "") and f"GH{ZWSP}" in text and f"gh{ZWSP}" in text
     assert "GHz" in text and json.dumps(inline("#1")).count("\\u200b") == 1
+
+
+def _post(gh, tmp_path, changed: list[str], *extra: str):
+    files = tmp_path / "changed.txt"
+    files.write_text("\n".join(changed) + "\n", encoding="utf-8")
+    body = tmp_path / "body.md"
+    body.write_text(f"{MARKER}\n### prodbench diff\nall good\n", encoding="utf-8")
+    return CliRunner().invoke(cli, ["comment", "--repo", REPO, "--pr", "5", "--body-file", str(body),
+                                    "--bot-login", BOT, "--changed-files", str(files),
+                                    "--status-sha", "a" * 40, *extra],
+                              env={"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": gh.url})
+
+
+def test_a_pr_changing_grading_code_gets_a_notice_and_a_failed_gate_until_approved(gh, tmp_path):
+    result = _post(gh, tmp_path, ["prompts/golden/a.jsonl", "tools/prodbench/score/stage.py",
+                                  ".github/workflows/benchmark.yml"])
+    assert result.exit_code == 0, result.output
+    body = gh.comments_on(REPO, 5)[0]["body"]
+    assert body.startswith(MARKER) and "changes code that grades it" in body and "score/stage" in body
+    assert gh.state.statuses[-1]["state"] == "failure" and "prodbench-approved" in gh.state.statuses[-1]["description"]
+    assert _post(gh, tmp_path, ["tools/x.py"], "--approved").exit_code == 0
+    assert gh.state.statuses[-1]["state"] == "success"
+    assert len(gh.comments_on(REPO, 5)) == 1
+
+
+def test_a_data_only_pr_passes_the_gate_without_a_notice(gh, tmp_path):
+    result = _post(gh, tmp_path, ["prompts/golden/a.jsonl", "params.yaml", "rubrics/x.md"])
+    assert result.exit_code == 0, result.output
+    assert "grades it" not in gh.comments_on(REPO, 5)[0]["body"]
+    assert gh.state.statuses[-1]["state"] == "success"
+    assert _post(gh, tmp_path, ["params.yaml"], "--benchmark-result", "failure").exit_code == 0
+    assert gh.state.statuses[-1]["state"] == "failure"

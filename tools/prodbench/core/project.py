@@ -12,7 +12,7 @@ PARAMS_FILE = "params.yaml"
 #: The JSON Schemas shipped inside the installed package: the trusted copy every check uses.
 #: The top-level ``schemas/`` of a checkout is the user-visible copy (a test keeps them equal);
 #: a revision's own schema files are never used to check that revision.
-PACKAGE_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+PACKAGE_SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
 def package_schema(name: str) -> Path:
