@@ -35,15 +35,20 @@ PROVIDER_VARS = (
     "PRODBENCH_LEDGER_SALT",
 )
 _SECRET_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "PASS", "SALT")
-_SECRET_SHAPES = re.compile(
-    r"(?:\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"  # OpenAI / Anthropic / Stripe-style keys
-    r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
-    r"|\bgithub_pat_[A-Za-z0-9_]{20,}"  # GitHub fine-grained tokens
-    r"|\bAKIA[0-9A-Z]{16}"  # AWS access key ids
-    r"|\bAIza[0-9A-Za-z_-]{30,}"  # Google API keys
-    r"|\bhf_[A-Za-z0-9]{20,}"  # Hugging Face tokens
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,})"  # Authorization headers echoed back
+#: Key shapes, each with the literals one of which must occur for it to match: the fast
+#: ``in`` test skips the regex for text without any (a single alternation regex costs ~0.5 s/MB).
+_SHAPES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("sk-", "pk-", "rk-"), r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"),  # OpenAI / Anthropic / Stripe-style keys
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"\bgh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub tokens
+    (("github_pat_",), r"\bgithub_pat_[A-Za-z0-9_]{20,}"),  # GitHub fine-grained tokens
+    (("AKIA",), r"\bAKIA[0-9A-Z]{16}"),  # AWS access key ids
+    (("AIza",), r"\bAIza[0-9A-Za-z_-]{30,}"),  # Google API keys
+    (("hf_",), r"\bhf_[A-Za-z0-9]{20,}"),  # Hugging Face tokens
+    (("earer", "EARER"), r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}"),  # Authorization headers echoed back
 )
+_SHAPES_STR = [(needles, re.compile(pattern)) for needles, pattern in _SHAPES]
+_SHAPES_BYTES = [(tuple(n.encode("ascii") for n in needles), re.compile(pattern.encode("ascii")))
+                 for needles, pattern in _SHAPES]
 _ENV_REF = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)")
 
 _named: set[str] = set()  # variable names params.yaml points at
@@ -102,11 +107,10 @@ def redact(text: str, values: list[str] | None = None) -> str:
     for value in secret_values() if values is None else values:
         if value in text:
             text = text.replace(value, MASK)
-    text = _SECRET_SHAPES.sub(MASK, text)
+    for needles, pattern in _SHAPES_STR:
+        if any(n in text for n in needles):
+            text = pattern.sub(MASK, text)
     return original if text == original else text
-
-
-_SECRET_SHAPES_BYTES = re.compile(_SECRET_SHAPES.pattern.encode("ascii"))
 
 
 def redact_bytes(data: bytes) -> bytes:
@@ -119,7 +123,10 @@ def redact_bytes(data: bytes) -> bytes:
         encoded = value.encode("utf-8")
         if encoded in data:
             data = data.replace(encoded, MASK.encode("ascii"))
-    return _SECRET_SHAPES_BYTES.sub(MASK.encode("ascii"), data)
+    for needles, pattern in _SHAPES_BYTES:
+        if any(n in data for n in needles):
+            data = pattern.sub(MASK.encode("ascii"), data)
+    return data
 
 
 def redact_obj(obj: Any, values: list[str] | None = None) -> Any:
