@@ -100,3 +100,21 @@ def test_corrupted_cache_and_journal_lines_are_skipped_with_their_location(serve
     result = CliRunner().invoke(cli, ["run", "--no-cache"], env=env)
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert "m.jsonl:1:" in result.output and "m.jsonl:2:" in result.output  # both journal lines skipped
+
+
+def test_failed_workers_never_make_the_parent_send_their_prompts_again(tmp_path, fake_model, make_project, prompt,
+                                                                      subprocess_env):
+    n = 80
+    with LLMServer() as server:
+        root = make_project(tmp_path / "p", {"m": fake_model(server.api_base)}, [prompt(i) for i in range(n)],
+                            run={"concurrency": 4, "workers": 2})
+        env = subprocess_env(root)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        first = _run(root, env, fsize=3000)  # each worker's cache log hits the limit
+        assert first.returncode != 0 and "Traceback" not in first.stderr, first.stderr
+        assert "were not sent again" in first.stderr or "cannot write" in first.stderr, first.stderr
+        assert max(server.calls_by_prompt.values()) == 1  # nothing re-sent within the run
+        second = _run(root, env)
+        assert second.returncode == 0, second.stderr
+        assert max(server.calls_by_prompt.values()) <= 2
+        assert server.total_calls <= n + 4  # only answers in flight when a worker stopped are bought again

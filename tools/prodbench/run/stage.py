@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prodbench.core.errors import UserError
 from prodbench.core.fsutil import check_writable, confine, exclusive_lock
 from prodbench.core.limits import warn
 from prodbench.core.prompts import content_hash, load_prompts
@@ -183,12 +184,17 @@ class ModelRun:
     def _after_failed_workers(self, todo: list[LoadedPrompt], record_row: Any) -> list[RunRow]:
         """Rows of records a worker did not finish, from what the workers saved; never a second call.
 
-        A worker's answered calls are in its own cache log, so they are read back first. If the
-        cache cannot be written (the likely reason a worker stopped), the run stops cleanly.
+        A worker's answered calls are in its own cache log, so they are read back first. The
+        parent never sends a stopped worker's prompts again (its in-flight calls were paid): if
+        any is left, the run stops cleanly — with the storage error when the cache is not
+        writable (the usual reason) — and a re-run finishes them from what was saved.
+
+        Raises:
+            StorageError: The cache cannot be written.
+            UserError: A worker stopped for another reason.
         """
         cache = self.runner.cache
         if cache.write_enabled:
-            check_writable(cache.directory, "response cache")
             cache.reload()
         rows = []
         for record in todo:
@@ -196,6 +202,12 @@ class ModelRun:
             if row is not None:
                 rows.append(row)
                 record_row(row)
+        left = len(todo) - len(rows)
+        if left:
+            if cache.write_enabled:
+                check_writable(cache.directory, "response cache")
+            raise UserError(f"{self.config.name}: a worker process stopped before finishing {left} prompt(s); "
+                            "they were not sent again. Re-run: answers saved so far are not called again.")
         return rows
 
 
