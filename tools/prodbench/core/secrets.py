@@ -83,15 +83,22 @@ def register_config(config: Any) -> None:
     register_names(found)
 
 
-def _is_secret_name(name: str) -> bool:
-    upper = name.upper()
-    return name in _named or name in PROVIDER_VARS or any(part in upper for part in _SECRET_NAME_PARTS)
+def _is_secret(name: str, value: str) -> bool:
+    if len(value) < MIN_SECRET_CHARS:
+        return False
+    if name in _named or name in PROVIDER_VARS:
+        return True
+    upper = name.upper().replace("AUTHOR", "")
+    if not any(part in upper for part in _SECRET_NAME_PARTS):
+        return False
+    # guessed from the name only: mask values that look like keys, not ordinary words ("disabled")
+    return len(value) >= 16 or any(not c.isalpha() for c in value)
 
 
 def secret_values() -> list[str]:
     """The current secret values, longest first (so a key containing another is masked whole)."""
-    values = {value.strip() for name, value in os.environ.items() if value and _is_secret_name(name)}
-    return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    values = {value.strip() for name, value in os.environ.items() if value and _is_secret(name, value.strip())}
+    return sorted(values, key=len, reverse=True)
 
 
 def redact(text: str, values: list[str] | None = None) -> str:
