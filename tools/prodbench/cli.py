@@ -61,7 +61,9 @@ class LazyGroup(click.Group):
         except UserError as exc:
             if exc.problems:
                 exc.problems = _locate(exc.problems)
-            click.echo(f"error: {exc}" if not exc.problems else str(exc), err=True)
+            from prodbench.core.secrets import redact
+
+            click.echo(redact(f"error: {exc}" if not exc.problems else str(exc)), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: finished rows are saved; re-run to resume.", err=True)

@@ -54,19 +54,54 @@ def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str |
                    "cannot call it, use github-actions[bot]).")
 @click.option("--api-url", default=None, help="API base (default: $GITHUB_API_URL or https://api.github.com).")
 @click.option("--dry-run", is_flag=True, help="Print the body that would be posted and exit.")
+@click.option("--changed-files", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Paths the pull request changes, one per line (from GitHub's API, not the artifact); "
+                   "a change to grading code (tools/, schemas/, .github/, ...) opens the comment with a notice.")
+@click.option("--approved", is_flag=True,
+              help="A maintainer approved the grading-code change (the prodbench-approved label).")
+@click.option("--status-sha", default=None, metavar="SHA",
+              help="Also set the 'prodbench' commit status (the merge gate) on this head commit.")
+@click.option("--benchmark-result", type=click.Choice(["success", "failure"]), default="success",
+              help="Outcome of the benchmark run, for the commit status.")
 def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, failed_run: str | None,
             bot_login: str | None,
-            api_url: str | None, dry_run: bool) -> None:
+            api_url: str | None, dry_run: bool, changed_files: Path | None, approved: bool,
+            status_sha: str | None, benchmark_result: str) -> None:
     """Post or update the one sticky pull-request comment on GitHub.
 
     Our comment is found by its hidden marker AND its author (the bot login), so a
     comment by someone else quoting the marker is never edited. The token comes
     from GITHUB_TOKEN and is never printed.
     """
+    from prodbench.diff import trust
     from prodbench.diff.comment import client_from_env, post_sticky, validate_target
 
     repo, number = validate_target(repo, pr)
-    body = _read_body(body_file, diff_json, failed_run)
+    code: list[str] = []
+    if changed_files is not None:
+        try:
+            code = trust.code_changes(trust.read_changed_files(changed_files.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{changed_files}: cannot read the changed files: {exc}", exit_code=2) from None
+    verdict = trust.gate(code, approved, benchmark_result == "success")
+    try:
+        body = _read_body(body_file, diff_json, failed_run)
+    except UserError as exc:
+        if diff_json is None or dry_run or exc.exit_code == 2:
+            raise
+        # a malformed artifact: replace the (now stale) sticky comment with the refusal, then fail
+        from prodbench.diff.comment import client_from_env, post_sticky, rejected_artifact_body
+
+        client = client_from_env(api_url, log=lambda message: click.echo(message, err=True))
+        post_sticky(client, repo, number, rejected_artifact_body(str(exc)), login=bot_login)
+        if status_sha:
+            trust.post_status(client, repo, status_sha, trust.Gate("failure", "the benchmark artifact was rejected"))
+        raise
+    if code:
+        from prodbench.core.markdown import MARKER
+
+        rest = body[len(MARKER):].lstrip("\n") if body.startswith(MARKER) else body
+        body = f"{MARKER}\n{trust.notice(code, approved)}{rest}"
     if dry_run:
         from prodbench.core.markdown import ensure_marker, fit_limit
 
@@ -74,5 +109,8 @@ def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, 
         return
     client = client_from_env(api_url, log=lambda message: click.echo(message, err=True))
     result = post_sticky(client, repo, number, body, login=bot_login)
+    if status_sha:
+        trust.post_status(client, repo, status_sha, verdict)
+        click.echo(f"status {trust.STATUS_CONTEXT}: {verdict.state} ({verdict.description})")
     where = f": {result.url}" if result.url else ""
     click.echo(f"{result.action} comment {result.comment_id} on {repo}#{number} ({result.chars} chars){where}")

@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from prodbench.commands._common import load_context
-from prodbench.core.errors import Problem, UserError
-from prodbench.core.fsutil import read_jsonl, write_json, write_jsonl
+from prodbench.core.errors import UserError
+from prodbench.core.fsutil import write_json, write_jsonl
+from prodbench.core.limits import read_jsonl_rows
 from prodbench.core.project import Project
 from prodbench.core.prompts import GOLDEN, ROTATING, load_prompts
 
@@ -32,12 +33,10 @@ def load_run_results(project: Project, params: dict[str, Any], results_dir: Path
         if not path.is_file():
             missing.append(name)
             continue
-        try:
-            for row in read_jsonl(path):
-                row.setdefault("model", name)
-                rows.append(row)
-        except ValueError as exc:
-            raise UserError("", [Problem(project.rel(path), 0, "", f"malformed results file: {exc}")]) from None
+        # every line an object with a string id, each id once (a duplicated row would be scored twice)
+        for _, row in read_jsonl_rows(path, project.rel(path), unique="id", required=("id",)):
+            row.setdefault("model", name)
+            rows.append(row)
     if missing:
         raise UserError(
             f"no run results for {', '.join(missing)} in {project.rel(results_dir)}; "
