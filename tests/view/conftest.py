@@ -147,6 +147,7 @@ def serve() -> Iterator[Callable[..., Any]]:
     def start(root: Path, reviewer: str | None = "Dana") -> ViewServer:
         project = Project(root)
         server = ViewServer(ViewApp(project, load_params(project), project.reports_dir / "diff.json", reviewer))
+        server.app.warm()  # as `prodbench view` does before it prints the URL
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server
@@ -163,6 +164,12 @@ def invoke() -> Callable[..., Result]:
     from prodbench.cli import cli
 
     return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def results_writer() -> Callable[..., None]:
+    """``results_writer(root, records)``: :func:`write_results`."""
+    return write_results
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ def command(port: int, no_browser: bool, reviewer: str | None, diff_path: Path |
 
     try:
         server = ViewServer(ViewApp(project, params, diff_path, reviewer), port)
+        server.app.warm()
     except OSError as exc:
         raise UserError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror})", exit_code=2) from None
     click.echo(f"prodbench view: {server.url}\n(the token in the URL is this session's key; Ctrl+C stops)")

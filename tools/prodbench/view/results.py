@@ -27,15 +27,13 @@ def _answer(run: dict[str, Any] | None, score: dict[str, Any] | None) -> dict[st
     """One model's answer to one prompt, with what the page shows of its run and score rows."""
     run = run or {}
     usage = run.get("usage") or {}
+    turns = [t.get("content") for t in run.get("turns") or []]
     answer: dict[str, Any] = {
-        "turns": [t.get("content") for t in run.get("turns") or []],
-        "response": run.get("response"),
+        "turns": turns or [run.get("response")],
         "latency_s": run.get("latency_s"),
         "tokens": usage.get("total_tokens"),
-        "prompt_tokens": usage.get("prompt_tokens"),
-        "completion_tokens": usage.get("completion_tokens"),
         "cost_usd": run.get("cost_usd"),
-        "cached": run.get("cached"),
+        "cached": bool(run.get("cached")),
         "error": (run.get("error") or {}).get("message") if run.get("error") else None,
         "score": None, "passed": None, "score_error": None, "scorers": [],
     }

@@ -47,6 +47,39 @@ class ViewApp:
     reviewer: str | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _cached: dict[str, tuple[Any, bytes]] = field(default_factory=dict)
+
+    def _inputs(self, name: str) -> Any:
+        """What a document is built from (paths, sizes, times): the cache key, None for no cache."""
+        if name == "results":
+            from prodbench.view.results import run_files
+
+            paths = [*run_files(self.project), self.project.results_dir / "scores.jsonl",
+                     self.project.params_path, *sorted(self.project.prompts_dir.rglob("*.jsonl"))]
+        elif name == "diff":
+            paths = [self.diff_path]
+        else:
+            return None
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else (str(p),) for p in paths)
+
+    def document(self, name: str) -> bytes:
+        """A GET endpoint's document as JSON bytes; Results and Diff are kept until their inputs change."""
+        key = self._inputs(name)
+        cached = self._cached.get(name)
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1]
+        data = orjson.dumps(self.get(name), option=orjson.OPT_NON_STR_KEYS)
+        if key is not None:
+            self._cached[name] = (key, data)
+        return data
+
+    def warm(self) -> None:
+        """Build the Results and Diff documents now, so that opening the page does not wait for them."""
+        for name in ("results", "diff"):
+            try:
+                self.document(name)
+            except UserError:
+                pass  # reported when the page asks for it
 
     def get(self, name: str) -> Any:
         """The document of a GET endpoint (``results``, ``diff``, ``pool``)."""
@@ -162,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
             if not self._cookie_ok():
                 return self._refuse(HTTPStatus.FORBIDDEN, "no session: open the URL `prodbench view` printed")
             try:
-                return self._json(200, app.get(url.path[len("/api/"):]))
+                return self._send(200, app.document(url.path[len("/api/"):]), "application/json")
             except KeyError:
                 return self._refuse(HTTPStatus.NOT_FOUND, "no such endpoint")
             except UserError as exc:

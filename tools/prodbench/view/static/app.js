@@ -15,7 +15,8 @@
     const start = performance.now();
     loaded[tab] = PB.load(tab === "review" ? "pool" : tab).then(function (data) {
       PB[tab].init(target, data);
-      PB.timings[tab] = performance.now() - start;
+      PB.timings[tab] = performance.now() - start;  // fetch + render of this tab
+      PB.timings[tab + "_at"] = performance.now();  // since the navigation started
       document.body.setAttribute("data-ready-" + tab, "1");
     }).catch(function (error) {
       target.textContent = "";

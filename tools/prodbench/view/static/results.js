@@ -114,7 +114,7 @@
   }
 
   function answerCell(model, a, turn, last) {
-    const text = a ? (turn < a.turns.length ? a.turns[turn] : (last ? a.response : null)) : null;
+    const text = a && turn < a.turns.length ? a.turns[turn] : null;
     const cell = el("div", { class: "answer" }, [
       el("div", { class: "answer-head" }, [el("strong", { text: model }), " ", last ? scoreBadge(a) : null]),
       el("pre", { class: "text", text: text === null || text === undefined ? (a && a.error ? a.error : "—") : text }),
