@@ -104,7 +104,7 @@ def view_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_repo_file
     # head: one golden prompt's text changed (to the payload), one removed, one added
     golden = sorted((root / "prompts" / "golden").glob("*.jsonl"))[0]
     lines = golden.read_text(encoding="utf-8").splitlines()
-    changed, removed = json.loads(lines[0]), json.loads(lines[1])
+    changed = json.loads(lines[0])  # lines[1] is removed
     changed["messages"][0]["content"] += "\n" + PAYLOAD
     added = dict(changed, id="view-added-001")
     golden.write_text("\n".join([json.dumps(changed), *lines[2:], json.dumps(added)]) + "\n", encoding="utf-8")

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 
 def open_view(driver: Any, server: Any, web: Any, tab: str = "results") -> None:
     driver.get(server.url + ("" if tab == "results" else "#" + tab))
@@ -31,7 +29,7 @@ def test_results_show_every_model_side_by_side_and_payloads_stay_text(driver: An
     assert [a.find_element("css selector", "strong").text for a in answers] == ["alpha", "beta"]
     assert payload.split("<script>")[0].strip() in answers[0].text  # shown as text
     rows[0].find_element("css selector", "details.scorers summary").click()
-    assert "onerror" in rows[0].find_element("css selector", ".rationale").text
+    web.wait_for(lambda: "onerror" in rows[0].find_element("css selector", ".rationale").text, what="rationale")
     assert "latency" in answers[0].find_element("css selector", ".meta").text
     web.assert_inert(driver)
     web.screenshot(driver, "view-results")
@@ -72,7 +70,7 @@ def test_review_filter_then_bulk_approve_changes_only_those_lines(driver: Any, v
     web.wait_for(lambda: "approved" in driver.find_element("id", "status").text, what="approve answer")
     after = pool.read_bytes().splitlines()
     assert len(after) == len(before)
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=True):
         record = json.loads(new)
         if record["id"] in shown:
             assert record["review"]["status"] == "approved" and record["review"]["reviewer"] == "Dana"
@@ -106,8 +104,8 @@ def test_an_edit_that_fails_validation_shows_the_error_at_the_field(driver: Any,
     text.send_keys("How do I re-send invoice batch 2 in Ledgerly?")
     form.find_element("css selector", "textarea[name=reference]").send_keys("Open the batch and press Resend.")
     form.find_element("css selector", "button.save").click()
-    web.wait_for(lambda: "saved" in driver.find_element("id", "status").text, what="saved")
-    changed = [(a, b) for a, b in zip(before.splitlines(), pool.read_bytes().splitlines()) if a != b]
+    web.wait_for(lambda: driver.find_element("id", "status").text.startswith("saved "), what="saved")
+    changed = [(a, b) for a, b in zip(before.splitlines(), pool.read_bytes().splitlines(), strict=True) if a != b]
     assert len(changed) == 1  # a minimal diff: one line
     record = json.loads(changed[0][1])
     assert record["messages"][0]["content"].startswith("How do I re-send")

@@ -2,13 +2,15 @@
 
 Measured in the browser with ``performance.now()``: the open time is from the start of the
 navigation (the token URL) to the first page of rows rendered, data fetched and laid out
-included; a filter's time is from the input event to the re-rendered, laid-out list. The
+included; a filter's time is from the input event to the re-rendered, laid-out list (median of
+three). The
 figures are printed (``-s``) and quoted in docs/view.md.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 N = 10_000
 OPEN_LIMIT_MS = 2000
 FILTER_LIMIT_MS = 200
+REPEAT = 3  # each filter is timed this many times; the median is compared with the limit
 
 
 @pytest.fixture
@@ -54,8 +57,8 @@ def measure(driver: Any, script: str) -> float:
 
 
 def fire(element_id: str, value: str) -> str:
-    return (f"const e = document.getElementById('{element_id}'); e.value = {json.dumps(value)};"
-            "e.dispatchEvent(new Event('input', {bubbles: true}));")
+    return (f"{{ const e = document.getElementById('{element_id}'); e.value = {json.dumps(value)};"
+            "e.dispatchEvent(new Event('input', {bubbles: true})); }")
 
 
 def test_ten_thousand_prompts_open_under_2s_and_filter_under_200ms(driver: Any, big_project: Path,
@@ -75,8 +78,16 @@ def test_ten_thousand_prompts_open_under_2s_and_filter_under_200ms(driver: Any, 
         "sort": fire("r-sort", "spread"),
         "clear search": fire("r-search", ""),
     }
-    times = {name: measure(driver, script) for name, script in filters.items()}
-    print(f"\n{N} prompts x 2 models: server start {start_s:.1f} s; page open {opened:.0f} ms; filters (ms): "
-          + ", ".join(f"{k} {v:.0f}" for k, v in times.items()))
+    reset = "".join(fire(i, v) for i, v in (("r-search", ""), ("r-task", ""), ("r-outcome", "any"), ("r-min", ""),
+                                               ("r-sort", "id")))
+    samples: dict[str, list[float]] = {name: [] for name in filters}
+    for _ in range(REPEAT):
+        driver.execute_script(reset)
+        for name, script in filters.items():
+            samples[name].append(measure(driver, script))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"\n{N} prompts x 2 models: server start {start_s:.1f} s; page open {opened:.0f} ms; filter medians of "
+          f"{REPEAT} (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in medians.items())
+          + f"; slowest single {max(max(v) for v in samples.values()):.0f} ms")
     assert opened < OPEN_LIMIT_MS
-    assert max(times.values()) < FILTER_LIMIT_MS, times
+    assert max(medians.values()) < FILTER_LIMIT_MS, samples

@@ -46,7 +46,7 @@ def test_an_edit_keeps_the_line_style_and_changes_one_line(view_project: Path) -
                                  {"task_type": "fact_recall", "tags": ["view", "checked"]})
     assert problems == [] and record is not None
     after = (view_project / POOL).read_bytes().splitlines()
-    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert changed == [2] and after[2].startswith(b'{"id": "pool-view-003", "messages": [{"role": "user"')
     saved = json.loads(after[2])
     assert saved["tags"] == ["view", "checked"] and "needs_attention" not in saved["review"]  # corrected: no flag
@@ -161,7 +161,7 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
     values = list(load_workbook(path).active.iter_rows(values_only=True))
     header = [str(v) for v in values[0]]
-    return header, [{h: "" if v is None else str(v) for h, v in zip(header, row)} for row in values[1:]]
+    return header, [{h: "" if v is None else str(v) for h, v in zip(header, row, strict=False)} for row in values[1:]]
 
 
 def _write(path: Path, header: list[str], data: list[dict[str, str]]) -> None:

@@ -25,7 +25,8 @@ from prodbench.commands._common import load_context
 @click.option("--status", type=click.Choice(["pending", "approved", "rejected"]), default=None,
               help="--pool-export: only items with this review status.")
 @click.option("--task-type", default=None, help="--pool-export: only items of this task type.")
-@click.option("--source", default=None, help="--pool-export: only items from this source.")
+@click.option("--source", type=click.Choice(["production", "pilot", "synthetic", "expert"]), default=None,
+              help="--pool-export: only items from this source.")
 @click.option("--needs-attention", is_flag=True, help="--pool-export: only items the tagger flagged.")
 @click.option("--max-confidence", type=float, default=None, help="--pool-export: only items tagged with at most this confidence.")
 def command(port: int, no_browser: bool, reviewer: str | None, diff_path: Path | None, export_dir: Path | None,

@@ -51,7 +51,7 @@ def line_diff(base: str | None, head: str | None) -> list[list[str]]:
 def _records(root: Path) -> dict[str, dict[str, Any]]:
     project = Project(root)
     params = load_params(project)
-    return {p.id: p.record for p in load_prompts(project, params, (GOLDEN, ROTATING, POOL))}
+    return {p.id: dict(p.record) for p in load_prompts(project, params, (GOLDEN, ROTATING, POOL))}
 
 
 def _side(project: Project, sha: str | None, tmp: Path, name: str) -> dict[str, dict[str, Any]]:

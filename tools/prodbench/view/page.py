@@ -30,7 +30,7 @@ def static_text(name: str) -> str:
     """The text of a shipped asset (``name`` must be one of :data:`STATIC`)."""
     if name not in STATIC:
         raise KeyError(name)
-    return resources.files("prodbench.view").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("prodbench.view").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 def _shell(head: str, tail: str, read_only: bool) -> str:

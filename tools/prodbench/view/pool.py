@@ -153,7 +153,7 @@ def edited(record: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, A
             old = record.get("messages") or []
             if not isinstance(value, list) or len(value) != len(old) or any(
                     not isinstance(m, dict) or m.get("role") != o.get("role")
-                    or (m.get("content") is None) != (o.get("content") is None) for m, o in zip(value, old)):
+                    or (m.get("content") is None) != (o.get("content") is None) for m, o in zip(value, old, strict=True)):
                 problems.append(("messages", "only the text of the messages can be edited (same roles and turns)"))
                 continue
         if value is None or value == [] and key == "tags":

@@ -15,6 +15,7 @@ Safety rules, each enforced for every request:
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 import threading
@@ -76,10 +77,8 @@ class ViewApp:
     def warm(self) -> None:
         """Build the Results and Diff documents now, so that opening the page does not wait for them."""
         for name in ("results", "diff"):
-            try:
+            with contextlib.suppress(UserError):  # reported when the page asks for it
                 self.document(name)
-            except UserError:
-                pass  # reported when the page asks for it
 
     def get(self, name: str) -> Any:
         """The document of a GET endpoint (``results``, ``diff``, ``pool``)."""

@@ -106,7 +106,7 @@ def read_sheet(data: bytes, name: str) -> list[tuple[str, dict[str, str]]]:
         header = [str(v or "").strip() for v in (values[0] if values else ())]
         rows = []
         for number, cells in enumerate(values[1:], start=2):
-            row = {h: "" if v is None else str(v) for h, v in zip(header, cells) if h}
+            row = {h: "" if v is None else str(v) for h, v in zip(header, cells, strict=False) if h}
             if any(row.values()):
                 rows.append((f"{name}:{sheet.title}:row {number}", row))
         _check_header(name, header)

@@ -125,13 +125,16 @@
         (a.cached ? " · cached" : "") }));
       if (a.scorers.length) {
         const details = el("details", { class: "scorers" }, el("summary", { text: "scorers (" + a.scorers.length + ")" }));
-        for (const s of a.scorers) {
-          details.appendChild(el("div", { class: "scorer" }, [
-            el("strong", { text: s.name }), " ", badge(PB.num(s.score), s.passed ? "good" : "bad"),
-            " weight " + PB.num(s.weight, 1),
-            el("div", { class: "rationale", text: s.error ? "error: " + s.error : (s.rationale || "") }),
-          ]));
-        }
+        details.addEventListener("toggle", function () {  // built when opened: less to lay out per page
+          if (details.childNodes.length > 1) return;
+          for (const s of a.scorers) {
+            details.appendChild(el("div", { class: "scorer" }, [
+              el("strong", { text: s.name }), " ", badge(PB.num(s.score), s.passed ? "good" : "bad"),
+              " weight " + PB.num(s.weight, 1),
+              el("div", { class: "rationale", text: s.error ? "error: " + s.error : (s.rationale || "") }),
+            ]));
+          }
+        });
         cell.appendChild(details);
       }
       if (a.score_error) cell.appendChild(el("div", { class: "meta bad", text: "score error: " + a.score_error }));
