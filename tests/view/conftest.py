@@ -77,19 +77,22 @@ def pool_record(i: int, text: str, **extra: Any) -> dict[str, Any]:
     return record
 
 
-@pytest.fixture
-def view_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_repo_files: Callable[..., Path]) -> Path:
-    """A git project: the repository's prompts, two models' results, a pool file of pending items,
-    and ``reports/diff.json`` comparing the first commit with a working tree that changed,
-    added and removed prompts."""
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def _view_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project of :func:`view_project`, built once per session (tests get a copy)."""
     from prodbench.core.params import load_params
     from prodbench.core.project import Project
     from prodbench.core.prompts import load_prompts
 
-    root = copy_repo_files(tmp_path / "project", ("params.yaml", "schemas", "prompts", "dvc.yaml"))
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("PRODBENCH_REVIEWER", "Dana")
-    monkeypatch.setenv("PRODBENCH_LEDGER_SALT", "view-tests-salt-0123456789abcdef")
+    root = tmp_path_factory.mktemp("view-template") / "project"
+    root.mkdir()
+    for name in ("params.yaml", "dvc.yaml"):
+        shutil.copy2(REPO_ROOT / name, root / name)
+    for name in ("schemas", "prompts"):
+        shutil.copytree(REPO_ROOT / name, root / name)
     pool = root / "prompts" / "pool" / "view.jsonl"
     items = [pool_record(i, f"How do I export invoice batch {i} in Ledgerly?") for i in range(1, 13)]
     items[2]["review"] = {"status": "pending", "needs_attention": ["task_type"]}
@@ -111,6 +114,19 @@ def view_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_repo_file
     head = load_prompts(project, params)
     write_results(root, head, payload_ids=frozenset({head[3].id}))
     _write_diff(root, git(root, "rev-parse", "HEAD"), params, base, head)
+    return root
+
+
+@pytest.fixture
+def view_project(_view_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git project (cwd): the repository's prompts, two models' results, a pool file of pending
+    items (``prompts/pool/view.jsonl``), and ``reports/diff.json`` comparing the first commit with
+    a working tree that changed, added and removed prompts."""
+    root = tmp_path / "project"
+    shutil.copytree(_view_template, root, symlinks=True)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PRODBENCH_REVIEWER", "Dana")
+    monkeypatch.setenv("PRODBENCH_LEDGER_SALT", "view-tests-salt-0123456789abcdef")
     return root
 
 
