@@ -228,7 +228,7 @@ def _browser_session() -> Iterator[Any]:
         driver.quit()
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = 90.0, what: str = "condition") -> Any:
     """Poll ``check`` until it returns a truthy value; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last: Any = None

@@ -13,7 +13,7 @@ def request(server: Any, method: str, path: str, headers: dict[str, str] | None 
             body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
     """One raw HTTP request (the Host header is whatever ``headers`` says, else the server's)."""
     port = server.server_address[1]
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # the first check loads the PII lexicons
     sent = {"Host": f"127.0.0.1:{port}", **(headers or {})}
     conn.putrequest(method, path, skip_host=True)
     for key, value in sent.items():
@@ -88,3 +88,36 @@ def test_bad_requests_get_a_clear_error_not_a_traceback(view_project: Path, serv
     status, _, answer = request(server, "POST", "/api/pool/decide", headers, b"{not json")
     assert status == 422
     assert request(server, "POST", "/api/nothing", headers, b"{}")[0] == 404
+
+
+def test_the_command_prints_a_token_url_and_serves_it(view_project: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "prodbench.cli", "view", "--no-browser"], cwd=view_project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("prodbench view: http://127.0.0.1:") and "/?token=" in line, line
+        url = line.split(": ", 1)[1].strip()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(url, timeout=120) as response:
+            assert response.status == 200 and response.url.endswith("/") and "token=" not in response.url
+        with opener.open(url.split("?")[0] + "api/pool", timeout=120) as response:
+            assert len(json.loads(response.read())["items"]) >= 12
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_malformed_diff_document_is_a_clear_error(view_project: Path, invoke: Callable, tmp_path: Path) -> None:
+    doc = json.loads((view_project / "reports" / "diff.json").read_text())
+    doc["models"]["alpha"]["overall"]["p_value"] = "small"
+    (view_project / "reports" / "diff.json").write_text(json.dumps(doc))
+    result = invoke("view", "--export", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "reports/diff.json:" in result.output and "p_value" in result.output and "Traceback" not in result.output
