@@ -145,3 +145,19 @@ def test_static_export_is_one_read_only_file_that_renders_offline(driver: Any, v
     web.ready(driver, "diff")
     assert driver.find_elements("css selector", "#d-prompts .prompt-diff .add")
     web.assert_inert(driver)
+
+
+def test_reject_needs_a_second_click_and_removes_the_text(driver: Any, view_project: Path, serve: Callable,
+                                                          web: Any) -> None:
+    pool = view_project / "prompts" / "pool" / "view.jsonl"
+    server = serve(view_project)
+    open_view(driver, server, web, "review")
+    web.set_value(driver, "v-search", "invoice batch 5 in")
+    button = driver.find_element("css selector", "#v-list article.item button.reject")
+    button.click()
+    assert b"invoice batch 5 in" in pool.read_bytes()  # armed only
+    button.click()
+    web.wait_for(lambda: driver.find_element("id", "status").text.startswith("rejected 1"), what="rejected")
+    assert b"invoice batch 5 in" not in pool.read_bytes()
+    ledger = (view_project / "prompts" / "pii.ledger").read_text()
+    assert '"tombstone": "pool-view-005"' in ledger.replace('":"', '": "')

@@ -121,3 +121,18 @@ def test_a_malformed_diff_document_is_a_clear_error(view_project: Path, invoke: 
     result = invoke("view", "--export", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "reports/diff.json:" in result.output and "p_value" in result.output and "Traceback" not in result.output
+
+
+def test_the_results_document_follows_its_files(view_project: Path, serve: Callable) -> None:
+    server = serve(view_project)
+    cookie = session(server)
+    first = json.loads(request(server, "GET", "/api/results", {"Cookie": cookie})[2])
+    assert request(server, "GET", "/api/results", {"Cookie": cookie})[2] == server.app.document("results")
+    scores = view_project / "results" / "scores.jsonl"
+    rows = [json.loads(line) for line in scores.read_text().splitlines()]
+    rows[0]["score"] = 0.123
+    scores.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
+    second = json.loads(request(server, "GET", "/api/results", {"Cookie": cookie})[2])
+    rid, model = rows[0]["id"], rows[0]["model"]
+    assert first["answers"][model][rid]["score"] != 0.123
+    assert second["answers"][model][rid]["score"] == 0.123

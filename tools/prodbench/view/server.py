@@ -55,8 +55,10 @@ class ViewApp:
         if name == "results":
             from prodbench.view.results import run_files
 
+            pool = self.project.pool_dir
+            prompts = [p for p in sorted(self.project.prompts_dir.rglob("*.jsonl")) if pool not in p.parents]
             paths = [*run_files(self.project), self.project.results_dir / "scores.jsonl",
-                     self.project.params_path, *sorted(self.project.prompts_dir.rglob("*.jsonl"))]
+                     self.project.params_path, *prompts]
         elif name == "diff":
             paths = [self.diff_path]
         else:

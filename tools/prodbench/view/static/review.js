@@ -88,6 +88,11 @@
     node.appendChild(el("div", { class: "actions" }, [
       el("button", { type: "button", class: "approve", onclick: function () { decide([keyOf(item)], "approved"); } }, "Approve (a)"),
       el("button", { type: "button", class: "edit", onclick: function () { edit(item, node); } }, "Edit (e)"),
+      el("button", { type: "button", class: "reject danger", onclick: function (event) {
+        if (event.target.dataset.armed) { decide([keyOf(item)], "rejected"); return; }
+        event.target.dataset.armed = "1";
+        event.target.textContent = "Confirm: reject (removes its text)";
+      } }, "Reject (r r)"),
     ]));
     node.addEventListener("click", function () { current = index; mark(); });
     return node;
