@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("purge", "Remove a record or a leaked value from the prompt files and ledger it."),
     "launch": ("launch", "Record launched model versions with their benchmark scores."),
     "correlate": ("correlate", "Correlate launched versions' benchmark scores with production user metrics."),
+    "view": ("view", "Open a local page to read results, compare revisions and review the pool."),
 }
 
 
