@@ -11,12 +11,27 @@ import click
 from prodbench.core.errors import UserError
 
 
+RUN_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9_./-]+")
+
+
+def checked_run_url(option: str, run_url: str) -> str:
+    """``run_url`` if it is an https URL of a workflow run (it is put in the comment as a link)."""
+    if not RUN_URL.fullmatch(run_url or ""):
+        raise UserError(f"{option} must be an https URL of the workflow run, got {run_url[:80]!r}", exit_code=2)
+    return run_url
+
+
+def view_link(run_url: str) -> str:
+    """The comment's closing line pointing at the static results page (``prodbench view --export``)."""
+    return (f"\n\nFull results and prompt diffs: download the `prodbench-diff` artifact of "
+            f"[this run]({checked_run_url('--run-url', run_url)}) and open `view/prodbench-view.html`.\n")
+
+
 def failure_body(run_url: str) -> str:
     """The comment shown when the benchmark run failed before producing a comparison."""
     from prodbench.core.markdown import MARKER
 
-    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9_./-]+", run_url or ""):
-        raise UserError(f"--failed-run must be an https URL of the workflow run, got {run_url[:80]!r}", exit_code=2)
+    checked_run_url("--failed-run", run_url)
     return (f"{MARKER}\n### prodbench diff\n\n**The benchmark run failed before producing a comparison.** "
             f"See the [workflow run]({run_url}) for the error (for example a `prodbench validate` "
             f"problem), fix it and push again.\n")
@@ -63,10 +78,13 @@ def _read_body(body_file: Path | None, diff_json: Path | None, failed_run: str |
               help="Also set the 'prodbench' commit status (the merge gate) on this head commit.")
 @click.option("--benchmark-result", type=click.Choice(["success", "failure"]), default="success",
               help="Outcome of the benchmark run, for the commit status.")
+@click.option("--run-url", default=None, metavar="URL",
+              help="Workflow run whose artifact holds the static results page (prodbench view --export); "
+                   "the comment ends with a link to it.")
 def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, failed_run: str | None,
             bot_login: str | None,
             api_url: str | None, dry_run: bool, changed_files: Path | None, approved: bool,
-            status_sha: str | None, benchmark_result: str) -> None:
+            status_sha: str | None, benchmark_result: str, run_url: str | None) -> None:
     """Post or update the one sticky pull-request comment on GitHub.
 
     Our comment is found by its hidden marker AND its author (the bot login), so a
@@ -97,6 +115,8 @@ def command(repo: str, pr: str, body_file: Path | None, diff_json: Path | None, 
         if status_sha:
             trust.post_status(client, repo, status_sha, trust.Gate("failure", "the benchmark artifact was rejected"))
         raise
+    if run_url is not None and failed_run is None:
+        body = body.rstrip("\n") + view_link(run_url)
     if code:
         from prodbench.core.markdown import MARKER
 
