@@ -127,6 +127,8 @@ def _same(term: Token, token: Token, inflections: bool) -> bool:
         return term.currency is None or term.currency == token.currency
     if term.kind == "word":
         return term.text == token.text or bool(stems(term.text, inflections) & stems(token.text, inflections))
+    if term.text in _CLAUSE_SYMBOLS - {"(", ")"}:  # "No," also matches "No." and "No!"
+        return token.text in _CLAUSE_SYMBOLS - {"(", ")"}
     return term.text == token.text
 
 
@@ -165,6 +167,7 @@ def is_negated(tokens: Sequence[Token], start: int, end: int) -> bool:
 def find_mentions(text: str | Sequence[Token], terms: Iterable[str], inflections: bool = True) -> list[Mention]:
     """Every occurrence of each term in ``text`` (first occurrence order, all positions)."""
     tokens = tokenize(text) if isinstance(text, str) else list(text)
+    tokens.append(Token("sym", "\n"))  # the end of the text ends a clause ("No," matches a bare "No")
     mentions = []
     for term in terms:
         wanted = tokenize(term)
