@@ -45,7 +45,8 @@ _HELPFUL_WORDS = 15
 
 def _refusal_sentences(text: str, patterns: list[re.Pattern[str]]) -> tuple[list[str], list[str]]:
     """The folded sentences of ``text`` that refuse, and the others."""
-    refusing, other = [], []
+    refusing: list[str] = []
+    other: list[str] = []
     for sentence in (s for s in _SENTENCES.split(fold(text)) if s.strip()):
         (refusing if any(p.search(sentence) for p in patterns) else other).append(sentence)
     return refusing, other
