@@ -27,8 +27,21 @@ def test_constant_unbounded_sample_gives_zero_width_interval():
 
 
 @pytest.mark.parametrize("k,n,low,high", [(0, 10, 0.0, 0.277533), (10, 10, 0.722467, 1.0), (5, 10, 0.236593, 0.763407)])
-def test_wilson_interval_matches_textbook_values(k, n, low, high):
-    assert stats.wilson_interval(k, n) == (pytest.approx(low, abs=1e-5), pytest.approx(high, abs=1e-5))
+def test_plain_wilson_interval_matches_textbook_values(k, n, low, high):
+    got = stats.wilson_interval(k, n, continuity=False)
+    assert got == (pytest.approx(low, abs=1e-5), pytest.approx(high, abs=1e-5))
+
+
+@pytest.mark.parametrize("k,n,low,high", [(0, 10, 0.0, 0.3445), (10, 10, 0.6555, 1.0), (1, 29, 0.0018, 0.1963)])
+def test_continuity_corrected_wilson_matches_newcombe(k, n, low, high):
+    """Newcombe (1998), method 4; the 1/29 row is his worked example."""
+    assert stats.wilson_interval(k, n) == (pytest.approx(low, abs=2e-4), pytest.approx(high, abs=2e-4))
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (3, 20), (57, 60), (60, 60)])
+def test_continuity_correction_only_widens(k, n):
+    plain, corrected = stats.wilson_interval(k, n, continuity=False), stats.wilson_interval(k, n)
+    assert corrected[0] <= plain[0] and corrected[1] >= plain[1]
 
 
 @pytest.mark.parametrize("k,n", [(57, 60), (3, 20), (1, 10)])
@@ -36,7 +49,8 @@ def test_wilson_interval_matches_scipy(k, n):
     from scipy.stats import binomtest
 
     ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    assert stats.wilson_interval(k, n) == (pytest.approx(ci.low, abs=1e-9), pytest.approx(ci.high, abs=1e-9))
+    got = stats.wilson_interval(k, n, continuity=False)
+    assert got == (pytest.approx(ci.low, abs=1e-9), pytest.approx(ci.high, abs=1e-9))
 
 
 def test_pass_fail_sample_uses_the_wilson_interval():

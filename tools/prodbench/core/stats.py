@@ -67,11 +67,15 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def wilson_interval(successes: float, n: int, confidence: float = DEFAULT_CONFIDENCE) -> tuple[float, float]:
+def wilson_interval(successes: float, n: int, confidence: float = DEFAULT_CONFIDENCE,
+                    continuity: bool = True) -> tuple[float, float]:
     """The Wilson score interval of a proportion ``successes / n`` (``successes`` may be fractional).
 
-    Unlike the normal or bootstrap interval it does not collapse at 0 or 1: 10 passes out of
-    10 give [0.72, 1.0] at 95%.
+    With ``continuity`` (the default) Newcombe's continuity-corrected form: the plain Wilson
+    interval dips to 0.90-0.91 coverage at some n and rates near 1 (n = 10 at 0.99), the
+    corrected one stays above 0.93 at n = 10, 20, 60 and rates 0.5-0.99
+    (``python bench/interval_coverage.py``). Neither collapses at 0 or 1: 10 passes out of 10
+    give [0.66, 1.0] (plain: [0.72, 1.0]) at 95%.
 
     Raises:
         ValueError: ``n`` is not positive.
@@ -82,10 +86,17 @@ def wilson_interval(successes: float, n: int, confidence: float = DEFAULT_CONFID
 
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p = min(max(successes / n, 0.0), 1.0)
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    if not continuity:
+        denominator = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denominator
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+        return max(0.0, centre - half), min(1.0, centre + half)
+    denominator = 2 * (n + z * z)
+    low = 0.0 if p == 0 else (2 * n * p + z * z - 1 - z * math.sqrt(
+        max(0.0, z * z - 2 - 1 / n + 4 * p * (n * (1 - p) + 1)))) / denominator
+    high = 1.0 if p == 1 else (2 * n * p + z * z + 1 + z * math.sqrt(
+        max(0.0, z * z + 2 - 1 / n + 4 * p * (n * (1 - p) - 1)))) / denominator
+    return max(0.0, low), min(1.0, high)
 
 
 def bootstrap_ci(
