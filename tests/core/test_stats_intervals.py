@@ -160,3 +160,13 @@ def test_percentiles_of_known_values():
     assert result["p50"] == pytest.approx(50.5)
     assert result["p90"] == pytest.approx(90.1)
     assert stats.percentiles([]) == {"p50": None, "p90": None, "p99": None}
+
+
+def test_weighted_holm_gives_the_heavy_hypothesis_more_alpha():
+    raw = [0.02, 0.004, 0.3]
+    # weights 0.5 / 0.25 / 0.25: order by p/w -> 0.004/0.25, 0.02/0.5, 0.3/0.25; p times remaining weight / own
+    adjusted = stats.adjust_p_values(raw, "holm", [0.5, 0.25, 0.25])
+    assert adjusted == pytest.approx([max(0.016, 0.02 * 0.75 / 0.5), 0.004 / 0.25, 0.3 * 0.25 / 0.25])
+    assert stats.adjust_p_values(raw, "holm", [1, 1, 1]) == pytest.approx(stats.adjust_p_values(raw, "holm"))
+    with pytest.raises(ValueError, match="weights"):
+        stats.adjust_p_values(raw, "holm", [1, 0, 1])

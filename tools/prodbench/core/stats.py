@@ -292,29 +292,41 @@ def _binom_mid_p(k1: int, k2: int) -> float:
     return float(min(1.0, 2 * stats.binom.cdf(k - 1, total, 0.5) + stats.binom.pmf(k, total, 0.5)))
 
 
-def adjust_p_values(p_values: Sequence[float], method: str = "holm") -> list[float]:
+def adjust_p_values(p_values: Sequence[float], method: str = "holm",
+                    weights: Sequence[float] | None = None) -> list[float]:
     """Adjust a family of p-values for multiple testing.
 
     Args:
         p_values: The raw p-values of one family (e.g. every label of one PR comment).
-        method: ``holm`` (controls the family-wise error rate) or ``bh`` (Benjamini-Hochberg,
-            controls the false discovery rate).
+        method: ``holm`` (controls the family-wise error rate; with ``weights`` the weighted
+            Holm procedure) or ``bh`` (Benjamini-Hochberg, controls the false discovery rate).
+        weights: Positive shares of alpha per hypothesis (Holm only; normalised to sum 1;
+            default equal). A hypothesis with twice the weight needs half the evidence.
 
     Returns:
         Adjusted p-values in the input order (compare each with alpha).
 
     Raises:
-        ValueError: Unknown method.
+        ValueError: Unknown method, or weights that do not fit.
     """
     m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
+    if weights is None:
+        weights = [1.0] * m
+    if len(weights) != m or any(w <= 0 for w in weights):
+        raise ValueError("weights must be positive, one per p-value")
+    total = float(sum(weights)) if m else 1.0
+    share = [w / total for w in weights]
     adjusted = [1.0] * m
     if method == "holm":
+        order = sorted(range(m), key=lambda i: p_values[i] / share[i])
+        remaining = 1.0
         running = 0.0
-        for rank, i in enumerate(order):
-            running = max(running, min(1.0, (m - rank) * p_values[i]))
+        for i in order:
+            running = max(running, min(1.0, p_values[i] * remaining / share[i]))
             adjusted[i] = running
+            remaining -= share[i]
     elif method == "bh":
+        order = sorted(range(m), key=lambda i: p_values[i])
         running = 1.0
         for rank in range(m - 1, -1, -1):
             i = order[rank]

@@ -74,9 +74,10 @@ def models_section(doc: DiffDocument) -> str:
     note = (f"Paired rows only (same id and content on both sides); significance at α = "
             f"{num(doc.settings.alpha, 2)}. "
             "Pass/fail scores use McNemar's mid-p test, graded scores a sign-flip permutation test. "
-            f"Every p is Holm-adjusted across the {family} labels of this comment (overall, golden, task "
-            "types and difficulties of every model): with no real change, at most α of comments carry any "
-            "significant label. Labels follow the adjusted p; the verdict reads the overall rows. "
+            f"Every p is Holm-adjusted (weighted) across the {family} labels of this comment (overall, "
+            "golden, task types and difficulties of every model; the overall rows, which decide the "
+            "verdict, share half of α): with no real change, at most α of comments carry any significant "
+            "label. Labels follow the adjusted p. "
             "The CI is a bootstrap interval of the mean difference, "
             "shown for size: near the threshold (few changed rows) it can exclude 0 while p stays "
             "above α, and the label then stays *within noise* on purpose.")

@@ -6,9 +6,12 @@ discordant pairs; graded scores use a sign-flip permutation test on the paired
 differences, with a bootstrap interval of the mean difference for display.
 
 One comment carries many labels (per model: overall, golden, each task type, each
-difficulty), so :func:`adjust_labels` adjusts every p-value of the comment together (Holm,
-:data:`ADJUSTMENT`) before labelling: with no real effect, at most alpha of comments carry
-any "significant" label (``python bench/label_calibration.py`` measures it).
+difficulty), so :func:`adjust_labels` adjusts every p-value of the comment together (weighted
+Holm, :data:`ADJUSTMENT`) before labelling: with no real effect, at most alpha of comments
+carry any "significant" label (``python bench/label_calibration.py`` measures it). The
+overall labels, which decide the headline verdict, share half of alpha
+(:data:`OVERALL_SHARE`) and every other label shares the rest, so the headline keeps most of
+its power.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ REGRESSION = "significant regression"
 NOISE = "within noise"
 NO_DATA = "no paired rows"
 ADJUSTMENT = "holm"
+OVERALL_SHARE = 0.5
 ADJUSTMENT_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 
 
@@ -120,7 +124,9 @@ def adjust_labels(models: dict[str, dict[str, Any]], alpha: float, method: str =
 
     Each comparison keeps its test's own p-value as ``p_raw``; ``p_value`` becomes the
     adjusted one and ``label`` follows it, so the headline verdict (the overall labels) is
-    read from the same adjusted family.
+    read from the same adjusted family. With ``holm`` the overall labels share
+    :data:`OVERALL_SHARE` of alpha and the other labels the rest (weighted Holm); ``bh``
+    weighs every label alike.
 
     Args:
         models: The diff document's ``models`` (compared models have ``overall`` etc.).
@@ -132,8 +138,14 @@ def adjust_labels(models: dict[str, dict[str, Any]], alpha: float, method: str =
     """
     from prodbench.core.stats import adjust_p_values
 
+    overall = {id(m["overall"]) for m in models.values() if isinstance(m.get("overall"), dict)}
     tested = [c for c in comment_comparisons(models) if c.get("p_value") is not None]
-    adjusted = adjust_p_values([float(c["p_value"]) for c in tested], method)
+    n_overall = sum(1 for c in tested if id(c) in overall)
+    n_other = len(tested) - n_overall
+    weights = None
+    if method == "holm" and n_overall and n_other:
+        weights = [OVERALL_SHARE / n_overall if id(c) in overall else (1 - OVERALL_SHARE) / n_other for c in tested]
+    adjusted = adjust_p_values([float(c["p_value"]) for c in tested], method, weights)
     for comparison, p_adj in zip(tested, adjusted, strict=True):
         comparison["p_raw"] = comparison["p_value"]
         comparison["p_value"] = round(p_adj, 6)
