@@ -45,3 +45,13 @@ def test_bh_option_weighs_every_label_alike():
     models = {"a": _model(0.01, [0.01] * 10)}
     adjust_labels(models, 0.05, "bh")
     assert [c["p_value"] for c in [models["a"]["overall"], models["a"]["golden"]]] == [pytest.approx(0.01)] * 2
+
+
+def test_models_with_no_changed_row_take_no_share_of_alpha():
+    models = {"a": _model(0.02, [0.5] * 10), "same": _model(1.0, [1.0] * 10)}
+    for cmp in [models["same"]["overall"], models["same"]["golden"], *models["same"]["by_task_type"].values(),
+                *models["same"]["by_difficulty"].values()]:
+        cmp["test"] = "identical"
+    assert adjust_labels(models, 0.05) == 11
+    assert models["a"]["overall"]["p_value"] == pytest.approx(0.04)  # half of alpha: 0.02 / 0.5
+    assert models["a"]["overall"]["label"] == IMPROVEMENT

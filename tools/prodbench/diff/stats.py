@@ -124,7 +124,8 @@ def adjust_labels(models: dict[str, dict[str, Any]], alpha: float, method: str =
 
     Each comparison keeps its test's own p-value as ``p_raw``; ``p_value`` becomes the
     adjusted one and ``label`` follows it, so the headline verdict (the overall labels) is
-    read from the same adjusted family. With ``holm`` the overall labels share
+    read from the same adjusted family. Comparisons with no changed row (``identical``) stay
+    out of the family. With ``holm`` the overall labels share
     :data:`OVERALL_SHARE` of alpha and the other labels the rest (weighted Holm); ``bh``
     weighs every label alike.
 
@@ -139,7 +140,9 @@ def adjust_labels(models: dict[str, dict[str, Any]], alpha: float, method: str =
     from prodbench.core.stats import adjust_p_values
 
     overall = {id(m["overall"]) for m in models.values() if isinstance(m.get("overall"), dict)}
-    tested = [c for c in comment_comparisons(models) if c.get("p_value") is not None]
+    # A comparison whose rows are all unchanged ("identical", e.g. a model whose responses came
+    # from the shared cache on both sides) cannot raise a label; it does not take a share of alpha.
+    tested = [c for c in comment_comparisons(models) if c.get("p_value") is not None and c.get("test") != "identical"]
     n_overall = sum(1 for c in tested if id(c) in overall)
     n_other = len(tested) - n_overall
     weights = None
