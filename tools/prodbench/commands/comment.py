@@ -10,7 +10,6 @@ import click
 
 from prodbench.core.errors import UserError
 
-
 RUN_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9_./-]+")
 
 
