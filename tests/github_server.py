@@ -1,7 +1,7 @@
 """A local HTTP server on 127.0.0.1 that answers like GitHub's REST API (issue comments).
 
 Endpoints: ``GET /user``, ``GET/POST /repos/{o}/{r}/issues/{n}/comments`` (with
-``per_page``/``page`` and ``Link`` pagination), ``PATCH /repos/{o}/{r}/issues/comments/{id}``.
+``per_page``/``page`` and ``Link`` pagination), ``PATCH`` and ``DELETE /repos/{o}/{r}/issues/comments/{id}``, ``POST /repos/{o}/{r}/statuses/{sha}``.
 Tokens map to users; a token may lack write permission (403), an unknown token gets
 401, an unknown repository 404, a body over 65,536 characters 422. Faults can be
 queued: ``server.fail(502)`` or ``server.fail(403, secondary=True, retry_after=0)``.
@@ -48,6 +48,7 @@ class State:
     comments: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 1000
 
 
@@ -139,6 +140,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._dispatch("PATCH")
 
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
     def _dispatch(self, method: str) -> None:
         gh = self.owner
         length = int(self.headers.get("Content-Length") or 0)
@@ -181,7 +185,36 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST":
                 self._write(user, raw, lambda body: gh._create(repo, number, user.login, body), 201)
                 return
+        match = re.fullmatch(r"/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})", path)
+        if match and method == "POST":
+            if not user.can_write:
+                self._send(403, {"message": "Resource not accessible by integration"})
+                return
+            status = json.loads(raw)
+            if status.get("state") not in ("error", "failure", "pending", "success"):
+                self._send(422, {"message": "Validation Failed"})
+                return
+            with gh.lock:
+                gh.state.statuses.append({**status, "sha": match.group(3), "creator": user.login})
+            self._send(201, status)
+            return
         match = re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path)
+        if match and method == "DELETE":
+            repo = f"{match.group(1)}/{match.group(2)}"
+            with gh.lock:
+                comment = next((c for c in gh.state.comments
+                                if c["id"] == int(match.group(3)) and c["_repo"] == repo), None)
+                if comment is not None and comment["user"]["login"] == user.login and user.can_write:
+                    gh.state.comments.remove(comment)
+            if comment is None:
+                self._send(404, {"message": "Not Found"})
+            elif comment["user"]["login"] != user.login or not user.can_write:
+                self._send(403, {"message": "Must have admin rights to Repository."})
+            else:
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            return
         if match and method == "PATCH":
             repo = f"{match.group(1)}/{match.group(2)}"
             comment = next((c for c in gh.state.comments if c["id"] == int(match.group(3)) and c["_repo"] == repo),

@@ -49,6 +49,12 @@ def test_rejected_record_is_gone_and_reingest_does_not_bring_it_back(
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in read_jsonl(pool)] == [first[0]["id"]]  # neither duplicate nor rejected comes back
     report = json.loads((repo / "reports" / "ingest.json").read_text())
+    assert report["read"] == 0 and report["sources"][0]["mode"] == "unchanged"  # the ingest ledger: nothing new
+    # without the ingest ledger the whole log is read again, and the tombstone still keeps the rejected one out
+    (repo / "prompts" / "ingest.ledger").unlink()
+    assert invoke("ingest", str(log)).exit_code == 0
+    assert [r["id"] for r in read_jsonl(pool)] == [first[0]["id"]]
+    report = json.loads((repo / "reports" / "ingest.json").read_text())
     assert report["dropped_by_reason"] == {"exact": 1, "tombstone": 1}
     assert invoke("validate").exit_code == 0
 

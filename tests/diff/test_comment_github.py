@@ -162,3 +162,14 @@ def test_failed_run_note_replaces_the_sticky_comment(gh, tmp_path):
     bad = CliRunner().invoke(cli, ["comment", "--repo", REPO, "--pr", "7", "--failed-run",
                                    "javascript:alert(1)"], env=env)
     assert bad.exit_code == 2 and "https URL" in bad.output
+
+
+def test_run_url_adds_the_results_page_link(gh, tmp_path):
+    url = "https://github.example/octo/bench/actions/runs/456"
+    result = _invoke(gh, tmp_path, "scores", "--run-url", url)
+    assert result.exit_code == 0, result.output
+    [comment] = gh.comments_on(REPO, 7)
+    assert comment["body"].startswith(MARKER)
+    assert f"[this run]({url})" in comment["body"] and "view/prodbench-view.html" in comment["body"]
+    bad = _invoke(gh, tmp_path, "scores", "--run-url", "https://x.example/a)[y](https://evil")
+    assert bad.exit_code == 2 and "--run-url must be an https URL" in bad.output

@@ -43,7 +43,7 @@ VERDICTS = [
     ('{"verdict": "FAIL", "reason": "harmful"}', "pass/fail", False),
     ("Verdict: **PASS**", "pass/fail", True),
     ('{"winner": "B"}', "pairwise", "B"),
-    ("After comparing, the winner is TIE.", "pairwise", "TIE"),
+    ("Winner: a tie", "pairwise", "TIE"),
 ]
 
 
@@ -54,7 +54,9 @@ def test_verdict_parser_accepts_common_shapes(text, scale, expected):
 
 @pytest.mark.parametrize("text,scale", [("Looks fine to me.", (1, 5)), ('{"score": 9}', (1, 5)),
                                         ('{"score": "great"}', (1, 5)), ("maybe", "pass/fail"),
-                                        ('{"winner": "C"}', "pairwise"), ("", (1, 5))])
+                                        ('{"winner": "C"}', "pairwise"), ("", (1, 5)),
+                                        ("After comparing, the winner is TIE.", "pairwise"),
+                                        ("Score: 4/10", (1, 5))])
 def test_verdict_parser_rejects_unparsable_or_out_of_scale(text, scale):
     with pytest.raises(ValueError):
         parse_verdict(text, scale)

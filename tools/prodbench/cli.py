@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("purge", "Remove a record or a leaked value from the prompt files and ledger it."),
     "launch": ("launch", "Record launched model versions with their benchmark scores."),
     "correlate": ("correlate", "Correlate launched versions' benchmark scores with production user metrics."),
+    "view": ("view", "Open a local page to read results, compare revisions and review the pool."),
 }
 
 
@@ -61,7 +62,9 @@ class LazyGroup(click.Group):
         except UserError as exc:
             if exc.problems:
                 exc.problems = _locate(exc.problems)
-            click.echo(f"error: {exc}" if not exc.problems else str(exc), err=True)
+            from prodbench.core.secrets import redact
+
+            click.echo(redact(f"error: {exc}" if not exc.problems else str(exc)), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: finished rows are saved; re-run to resume.", err=True)

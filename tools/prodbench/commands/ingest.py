@@ -7,12 +7,17 @@ from pathlib import Path
 import click
 
 from prodbench.commands._common import AliasedOption, load_context
+from prodbench.data.readers import available
 
 
 @click.command("ingest")
 @click.argument("logs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["auto", "openai", "jsonl", "csv", "conversation"]),
-              default="auto", show_default=True, help="Log shape (auto: sniffed per line, .csv is CSV).")
+@click.option("--format", "fmt", type=click.Choice(available()), default="auto", show_default=True,
+              metavar="NAME", help="Log shape: auto (detected per record; .csv/.tsv are CSV, .gz decompressed) "
+              f"or one of {', '.join(available()[1:])} (docs/data.md 'Log formats').")
+@click.option("--map", "mapping", default=None, metavar="TARGET=PATH,...",
+              help="Read any other shape by field paths, e.g. messages=data.chat,id=meta.uid "
+              "(targets: messages, prompt, turns, system, id; params ingest.map).")
 @click.option("--source", type=click.Choice(["production", "pilot"]), default=None,
               help="Record source [default: pilot for files under a 'pilot' folder, else production].")
 @click.option("--raw-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -26,7 +31,7 @@ from prodbench.commands._common import AliasedOption, load_context
               "[default: reports/ingest.json under the project root].")
 @click.option("--model", "-m", "llm_model", cls=AliasedOption, hidden_aliases=("--llm-tagger",), default=None,
               metavar="NAME", help="Tag with this model from params.yaml (default: params ingest.llm_tagger).")
-def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path | None, prompt_column: str | None,
+def command(logs: tuple[Path, ...], fmt: str, mapping: str | None, source: str | None, raw_dir: Path | None, prompt_column: str | None,
             id_column: str | None, output: Path | None, report: Path | None, llm_model: str | None) -> None:
     """Ingest production/pilot logs into prompts/pool/ (anonymized, de-duplicated, tagged).
 
@@ -39,10 +44,16 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     run, and its keyed hash goes to the PII ledger (prompts/pii.ledger) when
     $PRODBENCH_LEDGER_SALT is set; records rejected in review are never added back.
 
+    Incremental: prompts/ingest.ledger remembers how far each log was read and the
+    content hash of every record it gave, so re-ingest reads only appended data and never
+    brings back a record rejected, removed or edited in the pool; an edited or truncated
+    log is read again with a warning. Exits 1 when a log yields no usable entry.
+
     \b
     Examples:
-      prodbench ingest data/raw/support-2026-10.jsonl --format openai
-      prodbench ingest exports/pilot.csv --format csv --source pilot --prompt-column question
+      prodbench ingest data/raw/support-2026-10.jsonl.gz
+      prodbench ingest exports/pilot.csv --source pilot --prompt-column question
+      prodbench ingest export.jsonl --map messages=data.chat,id=meta.uid
       prodbench ingest              # every log under data/raw/ (the DVC ingest stage)
     """
     from prodbench.core.errors import UserError
@@ -72,13 +83,15 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     combined = None
     for src, paths in sorted(groups.items()):
         settings = IngestSettings.from_params(params, fmt=fmt, source=src, prompt_column=prompt_column,
-                                              id_column=id_column)
+                                              id_column=id_column, mapping=mapping)
         result = ingest_files(project, params, paths, settings, output=output, llm_tagger=tagger)
         click.echo(f"{src}: {result.summary()}", err=True)
+        for line in result.details():
+            click.echo(line, err=True)
         for bad in result.malformed_lines[:20]:
             click.echo(f"{bad['file']}:{bad['line']}: {bad['reason']}", err=True)
         if result.malformed > 20:
-            click.echo(f"... {result.malformed - 20} more malformed line(s), see {report}", err=True)
+            click.echo(f"... {result.malformed - 20} more malformed line(s), see the report", err=True)
         combined = result if combined is None else combined.merge(result)
     if combined is None:
         from prodbench.data.ingest_report import IngestReport
@@ -88,4 +101,8 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
     if combined.ledger != "not used":
         click.echo(f"PII ledger: {combined.ledger}", err=True)
     write_report(report or project.root / "reports" / "ingest.json", combined)
+    if combined.unusable:
+        raise UserError("\n".join(f"{u['file']}:{u['line']}: {u['reason']}" for u in combined.unusable)
+                        + f"\n{len(combined.unusable)} log file(s) yielded nothing usable (see docs/data.md "
+                        "'Log formats': --format, --map)")
 

@@ -41,7 +41,8 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     results/run/<model>.shard-I-of-N.jsonl plus cache/responses/<model>/;
     a final job puts them together and runs `prodbench run --merge`.
     """
-    from prodbench.core.fsutil import write_jsonl
+    from prodbench.core.errors import StorageError
+    from prodbench.core.fsutil import check_writable, confine, write_jsonl
     from prodbench.llm.config import load_model_configs
     from prodbench.run.shards import merge_shards, parse_shard, shard_suffix
     from prodbench.run.stage import build_records, prepare_run
@@ -76,12 +77,19 @@ def command(models: tuple[str, ...], no_cache: bool, refresh: bool, shard: str |
     for plan in plans.values():  # provider checks import litellm: only if a call is due
         if plan.todo:
             plan.config.preflight()
+    check_writable(results_dir, "results folder")  # before the first paid call
+    for name in plans:
+        confine(results_dir / f"{name}{suffix}.jsonl", project.root, "results file")
     over: list[str] = []
     max_failed = float((params.get("run") or {}).get("max_failed_share", 0.05))
     for name, plan in plans.items():
         rows = plan.execute(progress)
         stats = plan.stats
-        write_jsonl(results_dir / f"{name}{suffix}.jsonl", rows)
+        try:
+            write_jsonl(results_dir / f"{name}{suffix}.jsonl", rows)
+        except OSError as exc:
+            raise StorageError.from_os_error(exc, results_dir / f"{name}{suffix}.jsonl", "results file",
+                                             "Every answered call is in the response cache.") from None
         (cache_root / name).mkdir(parents=True, exist_ok=True)  # a DVC output, even when nothing was cached
         (project.cache_dir / "journal" / f"{name}{suffix}.jsonl").unlink(missing_ok=True)
         click.echo(f"run {stats.summary()}", err=True)

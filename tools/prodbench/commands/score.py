@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from prodbench.commands._common import load_context
-from prodbench.core.errors import Problem, UserError
-from prodbench.core.fsutil import read_jsonl, write_json, write_jsonl
+from prodbench.core.errors import UserError
+from prodbench.core.fsutil import write_json, write_jsonl
+from prodbench.core.limits import read_jsonl_rows
 from prodbench.core.project import Project
 from prodbench.core.prompts import GOLDEN, ROTATING, load_prompts
 
@@ -32,12 +33,10 @@ def load_run_results(project: Project, params: dict[str, Any], results_dir: Path
         if not path.is_file():
             missing.append(name)
             continue
-        try:
-            for row in read_jsonl(path):
-                row.setdefault("model", name)
-                rows.append(row)
-        except ValueError as exc:
-            raise UserError("", [Problem(project.rel(path), 0, "", f"malformed results file: {exc}")]) from None
+        # every line an object with a string id, each id once (a duplicated row would be scored twice)
+        for _, row in read_jsonl_rows(path, project.rel(path), unique="id", required=("id",)):
+            row.setdefault("model", name)
+            rows.append(row)
     if missing:
         raise UserError(
             f"no run results for {', '.join(missing)} in {project.rel(results_dir)}; "
@@ -78,13 +77,18 @@ def print_summary(metrics: dict[str, Any]) -> None:
               help="Metrics document (default: metrics/scores.json).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the judge cache (cache/judge).")
 @click.option("--list-scorers", is_flag=True, help="List the available scorers and exit.")
+@click.option("--explain", "explain_id", metavar="ID", default=None,
+              help="Show why prompt ID got its score (each scorer's settings, score and reason) and exit; "
+                   "writes nothing.")
 def command(models: tuple[str, ...], results_dir: Path | None, output: Path | None, metrics_path: Path | None,
-            no_cache: bool, list_scorers: bool) -> None:
+            no_cache: bool, list_scorers: bool, explain_id: str | None) -> None:
     """Score model responses with the scoring plan and write metrics.
 
     The plan is params.yaml score.plan plus each prompt's checks. Reads results/run/<model>.jsonl and the golden + current rotating prompts; writes
     results/scores.jsonl (one row per model and prompt) and metrics/scores.json (per model:
-    overall, golden, rotating, by task type and difficulty, with 95% bootstrap intervals).
+    overall, golden, rotating, by task type and difficulty, with 95% intervals: Wilson for
+    pass/fail slices, bootstrap floored by Wilson for graded ones). `--explain ID` shows how
+    one prompt's responses were scored.
     """
     if list_scorers:
         from prodbench.score.scorers import available
@@ -99,6 +103,13 @@ def command(models: tuple[str, ...], results_dir: Path | None, output: Path | No
         ensure_judge_cache(project.cache_dir / "judge")
     records = load_prompts(project, params, (GOLDEN, ROTATING))
     run_rows = load_run_results(project, params, results_dir or project.results_dir / "run", models)
+    if explain_id is not None:
+        from prodbench.score.explain import explain
+
+        click.echo(explain(records, run_rows, params, explain_id,
+                           cache_dir=None if no_cache else project.cache_dir / "judge",
+                           rubric_dirs=[project.root / "rubrics"]))
+        return
     rows = score_results(
         records, run_rows, params,
         cache_dir=None if no_cache else project.cache_dir / "judge",

@@ -56,3 +56,22 @@ class UserError(Exception):
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)
+
+
+class StorageError(UserError):
+    """Prodbench could not write where it must (disk full, read-only folder, a file in the way).
+
+    Exit code 4, so scripts can tell "fix the disk and re-run" from bad input. Everything
+    already written (paid responses in the cache) is kept; a re-run continues from there.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=4)
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, path: object, what: str, saved: str = "") -> StorageError:
+        """The error for ``exc`` while writing ``what`` at ``path`` (``saved``: what is safe already)."""
+        reason = exc.strerror or type(exc).__name__
+        tail = f" {saved}" if saved else ""
+        return cls(f"{path}: cannot write the {what}: {reason}.{tail} Free space or fix the permissions "
+                   "and re-run: nothing already saved is called again.")

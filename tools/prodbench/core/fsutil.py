@@ -11,6 +11,82 @@ from typing import IO, Any
 
 import orjson
 
+from prodbench.core.secrets import redact_bytes
+
+
+def confine(path: str | os.PathLike[str], root: str | os.PathLike[str], what: str = "output") -> Path:
+    """``path`` resolved (symlinks and ``..`` followed), proved to lie inside ``root``.
+
+    Every path prodbench writes that is built from configuration (model names, shard suffixes,
+    ids) goes through here, so a name like ``../../pwned`` can never write outside the project
+    even if a check upstream were bypassed.
+
+    Raises:
+        UserError: The resolved path is outside ``root``.
+    """
+    from prodbench.core.errors import UserError
+
+    resolved, base = Path(path).resolve(), Path(root).resolve()
+    if resolved != base and base not in resolved.parents:
+        raise UserError(f"{path}: refusing to write this {what}: it resolves to {resolved}, outside {base}",
+                        exit_code=2)
+    return resolved
+
+
+def check_writable(directory: str | os.PathLike[str], what: str) -> None:
+    """Create ``directory`` if needed and prove a file can be created and written in it.
+
+    Called before the first paid call, so a read-only folder, a file where the folder should
+    be, or a full disk stops the run before anything is spent.
+
+    Raises:
+        StorageError: With the folder, what it is for and the operating system's reason.
+    """
+    from prodbench.core.errors import StorageError
+
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=directory)
+        try:
+            os.write(fd, b"0" * 512)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise StorageError.from_os_error(exc, directory, what) from None
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike[str], on_wait: Any = None) -> Iterator[bool]:
+    """Hold an exclusive advisory lock on ``path`` (created) for the block; yields whether it waited.
+
+    ``fcntl.flock``: released by the kernel when the process dies, so a killed run never
+    leaves a stale lock. ``on_wait()`` is called once if another process holds it. Where
+    ``fcntl`` does not exist (Windows) the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield False
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        waited = False
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waited = True
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
@@ -46,8 +122,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """Write UTF-8 ``text`` to ``path`` atomically (secret values and key shapes masked)."""
+    atomic_write_bytes(path, redact_bytes(text.encode("utf-8")))
 
 
 def dumps_stable(obj: Any, indent: bool = True) -> bytes:
@@ -59,14 +135,14 @@ def dumps_stable(obj: Any, indent: bool = True) -> bytes:
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Atomically write ``obj`` as stable, indented JSON."""
-    atomic_write_bytes(path, dumps_stable(obj))
+    """Atomically write ``obj`` as stable, indented JSON (secret values and key shapes masked)."""
+    atomic_write_bytes(path, redact_bytes(dumps_stable(obj)))
 
 
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Any]) -> None:
-    """Atomically write ``rows`` as JSON Lines (sorted keys, one object per line)."""
+    """Atomically write ``rows`` as JSON Lines (sorted keys, one object per line; secrets masked)."""
     option = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
-    atomic_write_bytes(path, b"".join(orjson.dumps(row, option=option) for row in rows))
+    atomic_write_bytes(path, redact_bytes(b"".join(orjson.dumps(row, option=option) for row in rows)))
 
 
 def append_jsonl(handle: Any, row: Any) -> None:

@@ -31,6 +31,7 @@ MARKER = "<!-- prodbench:pr-comment -->"
 ZWSP = "\u200b"
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:\"'$%^])")
 _MENTION = re.compile(r"(#)(?=[A-Za-z0-9_])")
+_GH_REF = re.compile(r"(?i)\b(gh)(?=-\d)")  # GH-123: GitHub autolinks it to #123
 _SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|www|javascript|data)(?=[:.])")
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
@@ -50,7 +51,7 @@ def inline(value: object, limit: int | None = 200) -> str:
     Returns:
         Text that renders literally on GitHub: markdown punctuation is
         backslash-escaped (``<``/``>``/``&`` as entities), newlines become spaces,
-        and ``@name``, ``#123``, ``https:``, ``www.`` get a zero-width space so
+        and ``@name``, ``#123``, ``GH-123``, ``https:``, ``www.`` get a zero-width space so
         GitHub neither pings, references nor autolinks them.
     """
     text = "" if value is None else str(value)
@@ -59,6 +60,7 @@ def inline(value: object, limit: int | None = 200) -> str:
     text = truncate_text(text, limit) if limit is not None else text
     text = text.replace("@", "@" + ZWSP)
     text = _MENTION.sub(lambda m: m.group(1) + ZWSP, text)
+    text = _GH_REF.sub(lambda m: m.group(1) + ZWSP, text)
     text = _SCHEME.sub(lambda m: m.group(1) + ZWSP, text)
     text = _MD_PUNCT.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,6 +1,7 @@
 """Read, validate and edit ``params.yaml``.
 
-Reading validates against ``schemas/params.schema.json`` and reports problems with
+Reading validates against ``params.schema.json`` shipped in the package (never the checkout's
+own copy, which a branch could delete or loosen) and reports problems with
 the YAML line of the offending key. Editing uses ruamel.yaml's round-trip mode so
 comments and key order survive (``prodbench rotate`` updates ``rotation.current``).
 """
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.fsutil import atomic_write_text
-from prodbench.core.project import Project
+from prodbench.core.limits import check_yaml_expansion
+from prodbench.core.project import Project, package_schema
+from prodbench.core.secrets import register_config
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -136,7 +139,9 @@ def load_params_tree(path: Path) -> Any:
     if not path.is_file():
         raise UserError(f"{path}: file not found", exit_code=2)
     try:
-        return _yaml().load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        check_yaml_expansion(text, str(path))  # an alias bomb is refused before anything is built
+        return _yaml().load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -177,12 +182,13 @@ def load_params(project: Project) -> dict[str, Any]:
         UserError: With one ``file:line: field: message`` per problem.
     """
     tree = load_params_tree(project.params_path)
-    schema = project.schemas_dir / "params.schema.json"
-    if schema.is_file():
-        problems = check_params(tree, schema, project.rel(project.params_path))
-        if problems:
-            raise UserError(f"{len(problems)} problem(s) in params.yaml", problems)
-    return _to_plain(tree) or {}
+    # always the schema shipped with this code: a checkout (or a diffed revision) cannot loosen it
+    problems = check_params(tree, package_schema("params.schema.json"), project.rel(project.params_path))
+    if problems:
+        raise UserError(f"{len(problems)} problem(s) in params.yaml", problems)
+    params = _to_plain(tree) or {}
+    register_config(params.get("models"))  # the keys these models name are masked in every output
+    return params
 
 
 @contextmanager

@@ -9,6 +9,15 @@ from pathlib import Path
 from prodbench.core.errors import UserError
 
 PARAMS_FILE = "params.yaml"
+#: The JSON Schemas shipped inside the installed package: the trusted copy every check uses.
+#: The top-level ``schemas/`` of a checkout is the user-visible copy (a test keeps them equal);
+#: a revision's own schema files are never used to check that revision.
+PACKAGE_SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def package_schema(name: str) -> Path:
+    """Path of a schema shipped with the package (``params.schema.json``, ``prompt.schema.json``, ...)."""
+    return PACKAGE_SCHEMAS / name
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Project:
 
     @property
     def schemas_dir(self) -> Path:
+        """The checkout's user-visible schema copy (checks use :func:`package_schema` instead)."""
         return self.root / "schemas"
 
     @property

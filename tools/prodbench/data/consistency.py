@@ -21,6 +21,7 @@ values live in memory only, for the length of the run.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from prodbench.data.anonymize import Anonymizer
@@ -45,14 +46,23 @@ class BatchSweep:
     """Replaces every remaining occurrence of removed values in one record's texts.
 
     Args:
-        common: Common words never swept for alone (the detector lexicon's).
+        common: Common words never swept for alone (the detector lexicon's), or a function
+            giving them, called on first use (loading the lexicon costs seconds, and an
+            ingest with nothing new never needs it).
     """
 
-    def __init__(self, common: frozenset[str] = frozenset()) -> None:
-        self.common = common
+    def __init__(self, common: frozenset[str] | Callable[[], frozenset[str]] = frozenset()) -> None:
+        self._common = common
         self.batch: dict[str, tuple[str, str]] = {}  # " ".join(words) -> (type, value)
         self.swept = 0
         self.carried: list[tuple[str, str]] = []
+
+    @property
+    def common(self) -> frozenset[str]:
+        """The common words (loaded on first use)."""
+        if callable(self._common):
+            self._common = self._common()
+        return self._common
 
     def _key(self, kind: str, value: str) -> str | None:
         tokens = words(value)

@@ -23,7 +23,7 @@ import orjson
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.fsutil import atomic_write_bytes, write_json
 from prodbench.core.project import Project
-from prodbench.core.prompts import canonical_json, iter_records, public_record
+from prodbench.core.prompts import canonical_json, find_jsonl, iter_records, public_record
 
 LOCK_FORMAT = 1
 BUMP_HINT = 'run `prodbench golden bump --reason "<why>"` to record a deliberate change'
@@ -45,7 +45,7 @@ def golden_hashes(project: Project) -> tuple[dict[str, str], dict[str, str]]:
     """
     hashes: dict[str, str] = {}
     where: dict[str, str] = {}
-    for path in sorted(project.golden_dir.rglob("*.jsonl")):
+    for path in find_jsonl(project, project.golden_dir):  # the files validate and run see
         label = project.rel(path)
         for line, record in iter_records(path, label):
             rid = str(record.get("id"))
@@ -92,7 +92,7 @@ def _state_digest(project: Project) -> str:
     digest.update(Path(__file__).read_bytes())  # a change in how records are hashed invalidates it
     lock = project.golden_lock
     digest.update(lock.read_bytes() if lock.is_file() else b"<no lock>")
-    for path in sorted(project.golden_dir.rglob("*.jsonl")):
+    for path in find_jsonl(project, project.golden_dir):
         digest.update(project.rel(path).encode() + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
@@ -132,6 +132,12 @@ def _check_lock_uncached(project: Project) -> list[Problem]:
                         "run `prodbench golden freeze --reason \"<why>\"`")]
     delta = compare(lock["items"], hashes)
     problems = []
+    if lock.get("count") != len(lock["items"]):  # a hand edit of the lock
+        problems.append(Problem(label, 0, "count", f"the lock says {lock.get('count')!r} records but lists "
+                                f"{len(lock['items'])}; the lock was edited by hand: {BUMP_HINT}"))
+    if "set_hash" in lock and lock.get("set_hash") != set_hash(lock["items"]):
+        problems.append(Problem(label, 0, "set_hash", f"does not match the listed items; the lock was edited "
+                                f"by hand: {BUMP_HINT}"))
     for rid in delta["added"]:
         file, _, line = where[rid].rpartition(":")
         problems.append(Problem(file, int(line), "id", f"golden record {rid!r} is not in {label}; {BUMP_HINT}"))

@@ -3,34 +3,39 @@
 Pipeline per log entry (streamed: one line or CSV row at a time, so memory does not grow
 with the size of the log):
 
-1. read and 2. shape: :mod:`prodbench.data.logs` (formats, malformed lines, system
-   messages dropped, assistant replies become turns for the model).
+1. read and 2. shape: :mod:`prodbench.data.readers` (files and log shapes, auto-detected per
+   record) and :mod:`prodbench.data.logs` (system messages dropped, assistant replies become
+   turns for the model, tool calls kept as context).
 3. anonymize, sweep other occurrences of the removed values in the record and the run
    (:mod:`~prodbench.data.consistency`), ledger their keyed hashes (:mod:`~prodbench.data.ledger`),
-   normalise (NFC, control characters, whitespace); drop a tombstoned (rejected) record.
+   normalise (NFC, control characters, whitespace); drop a tombstoned (rejected) record and a
+   record the ingest ledger saw before (:mod:`~prodbench.data.source_ledger`).
 4. de-duplicate against every prompt in the repository and the earlier entries of
    the same run (exact + MinHash LSH near-duplicates).
 5. tag (heuristic, optionally LLM) and append to ``prompts/pool/`` with
    ``review.status: pending`` and an ``origin`` that keeps the log id, never raw text.
 
+Incremental: each log is read from where the ingest ledger says the last run stopped (only
+appended data is new); an edited or truncated log is read again from the start with a warning,
+its records de-duplicated by content hash. The pool, the PII ledger and the ingest ledger are
+written at checkpoints (each file's end, and every ``checkpoint_seconds``), so an interrupted
+ingest resumes from the last one.
+
 The state one run shares across its entries (settings, anonymizer, de-duplication index,
-taxonomy, tagger, report, pool writer) is one :class:`IngestRun`.
+taxonomy, tagger, report, pool writer, ledgers) is one :class:`IngestRun`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
-import os
-import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from prodbench.core.errors import UserError
-from prodbench.core.fsutil import atomic_output
 from prodbench.core.project import Project
 from prodbench.core.prompts import iter_records
 from prodbench.data.anonymize import Anonymizer, detect
@@ -38,17 +43,23 @@ from prodbench.data.anonymize.parallel import anonymize_ahead
 from prodbench.data.consistency import BatchSweep, common_words, ledger_record
 from prodbench.data.dedupe import DedupeIndex, exact_key, normalize_text, record_text
 from prodbench.data.ingest_report import MAX_LISTED, IngestReport
+from prodbench.data.ingest_settings import SOURCES, IngestSettings
 from prodbench.data.ledger import Ledger, content_hash, open_ledger
 from prodbench.data.logs import (
     FORMATS,
     LogEntry,
     Malformed,
+    entries,
     entry_from_object,
     iter_log,
     normalize_content,
     raw_logs,
     shape_messages,
 )
+from prodbench.data.pool_writer import PoolWriter
+from prodbench.data.readers import LogFile, ReadContext, get_reader
+from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER
+from prodbench.data.source_ledger import IngestLedger
 from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
 
 __all__ = [
@@ -57,7 +68,6 @@ __all__ = [
     "repo_index", "safe_log_id", "shape_messages",
 ]
 
-SOURCES = ("production", "pilot")
 # --------------------------------------------------------------------------- record ids
 
 
@@ -80,39 +90,6 @@ def make_id(source: str, log_name: str, log_id: str) -> str:
 # --------------------------------------------------------------------------- pipeline
 
 
-@dataclass
-class IngestSettings:
-    """Resolved ingest settings (params ``ingest`` + ``anonymize`` + CLI overrides)."""
-
-    fmt: str = "auto"
-    source: str = "production"
-    prompt_column: str = "prompt"
-    id_column: str = "id"
-    near_threshold: float = 0.85
-    review_confidence: float = 0.6
-    replacement: str = "placeholder"
-    engine: str = "builtin"
-    allowlist: tuple[str, ...] = ()
-    today: str = field(default_factory=lambda: _dt.date.today().isoformat())
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any], **overrides: Any) -> IngestSettings:
-        """Settings from params.yaml; ``overrides`` (CLI options) win unless they are None."""
-        ingest = params.get("ingest") or {}
-        anon = params.get("anonymize") or {}
-        values = {
-            "prompt_column": ingest.get("prompt_column", "prompt"),
-            "id_column": ingest.get("id_column", "id"),
-            "near_threshold": float((ingest.get("dedupe") or {}).get("near_threshold", 0.85)),
-            "review_confidence": float(ingest.get("review_confidence", 0.6)),
-            "replacement": anon.get("replacement", "placeholder"),
-            "engine": anon.get("engine", "builtin"),
-            "allowlist": tuple((params.get("validate") or {}).get("pii_allowlist") or ()),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-
 def repo_index(project: Project, threshold: float) -> DedupeIndex:
     """A de-duplication index over every prompt already in the repository."""
     index = DedupeIndex(threshold)
@@ -124,47 +101,6 @@ def repo_index(project: Project, threshold: float) -> DedupeIndex:
     return index
 
 
-class PoolWriter:
-    """Collects new records in a temp file; :meth:`commit` appends them atomically."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
-        self.tmp = Path(name)
-        self.handle = os.fdopen(fd, "wb")
-        self.count = 0
-
-    def write(self, record: dict[str, Any]) -> None:
-        """Stage one record (one JSONL line)."""
-        self.handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-        self.count += 1
-
-    def commit(self) -> None:
-        """Append the staged records to the target in one atomic replace (nothing if none)."""
-        self.handle.close()
-        if not self.count:
-            self.tmp.unlink()
-            return
-        try:
-            with atomic_output(self.target) as out:
-                if self.target.is_file():
-                    data = self.target.read_bytes()
-                    out.write(data)
-                    if data and not data.endswith(b"\n"):
-                        out.write(b"\n")
-                with open(self.tmp, "rb") as new:
-                    while chunk := new.read(1 << 20):
-                        out.write(chunk)
-        finally:
-            self.tmp.unlink(missing_ok=True)
-
-    def abort(self) -> None:
-        """Discard the staged records; the target is untouched."""
-        self.handle.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 @dataclass
 class IngestRun:
     """What one ingest run shares across its log entries.
@@ -172,7 +108,9 @@ class IngestRun:
     Attributes:
         settings: Resolved settings.
         anonymizer: Anonymizer, reset for each record (placeholders are per record).
-        index: De-duplication index over the repository and the records added so far.
+        index: De-duplication index over the repository and the records added so far (None until
+            :meth:`dedupe_index` builds it with ``index_factory``: a re-ingest with nothing new
+            never loads it).
         task_types: Taxonomy task types (for tagging).
         difficulties: Taxonomy difficulties (for tagging).
         report: The report being filled.
@@ -180,11 +118,12 @@ class IngestRun:
         llm_tagger: Optional LLM tagger used instead of the heuristics.
         raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
         ledger: The PII ledger (values added, tombstones read). sweep: consistency across the run.
+        sources: The ingest ledger (where each log was read up to, content hashes of what it gave).
     """
 
     settings: IngestSettings
     anonymizer: Anonymizer
-    index: DedupeIndex
+    index: DedupeIndex | None
     task_types: list[str]
     difficulties: list[str]
     report: IngestReport
@@ -193,6 +132,26 @@ class IngestRun:
     raw_seen: dict[bytes, str] = field(default_factory=dict)
     ledger: Ledger | None = None
     sweep: BatchSweep = field(default_factory=BatchSweep)
+    sources: IngestLedger | None = None
+    index_factory: Callable[[], DedupeIndex] | None = None
+
+    def dedupe_index(self) -> DedupeIndex:
+        """The de-duplication index, built on first use."""
+        if self.index is None:
+            assert self.index_factory is not None
+            self.index = self.index_factory()
+        return self.index
+
+    def checkpoint(self, final: bool = False) -> None:
+        """Make what was read so far durable: PII ledger, then the pool append, then the ingest ledger."""
+        if self.ledger is not None:
+            self.ledger.save()
+        if final:
+            self.writer.commit()
+        else:
+            self.writer.checkpoint()
+        if self.sources is not None:
+            self.sources.save()
 
     def malformed(self, label: str, line: int, reason: str) -> None:
         """Count a malformed entry (and list it, up to ``MAX_LISTED``)."""
@@ -238,25 +197,20 @@ def ingest_files(
     if not task_types or not difficulties:
         raise UserError("params.yaml taxonomy has no task_types or difficulties; cannot tag")
     output = output or project.pool_dir / f"{settings.source}.jsonl"
-    index = repo_index(project, settings.near_threshold)
     anonymizer = Anonymizer(settings.replacement, settings.engine, settings.allowlist)
     report = IngestReport(outputs=[project.rel(output)])
-    writer = PoolWriter(output)
     ledger = open_ledger(project.root, params)
-    run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words()))
+    sources = IngestLedger.load(project.root / INGEST_LEDGER, INGEST_LEDGER)
+    writer = PoolWriter(output)
+    run = IngestRun(settings, anonymizer, None, task_types, difficulties, report, writer, llm_tagger,
+                    ledger=ledger, sweep=BatchSweep(common_words), sources=sources,
+                    index_factory=lambda: repo_index(project, settings.near_threshold))
+    reader = get_reader(settings.fmt)
+    ctx = ReadContext(settings.prompt_column, settings.id_column, settings.mapping)
     try:
         for log in logs:
-            label = project.rel(log)
-            report.files.append(label)
-            for item in anonymize_ahead(iter_log(log, settings.fmt, settings.prompt_column, settings.id_column), anonymizer):
-                report.read += 1
-                if isinstance(item, tuple):
-                    run.malformed(label, *item)
-                    continue
-                _ingest_entry(run, item, log.name, label)
-        writer.commit()
-        ledger.save()
+            _ingest_file(run, project, log, reader, ctx)
+        run.checkpoint(final=True)
         report.ledger = f"{len(ledger.values)} value(s)" if ledger.salt else "values not ledgered: no salt"
     except BaseException:
         writer.abort()
@@ -267,7 +221,59 @@ def ingest_files(
     return report
 
 
-def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) -> None:
+def _ingest_file(run: IngestRun, project: Project, log: Path, reader: Any, ctx: ReadContext) -> None:
+    """Read one log from where the ingest ledger says the last run stopped; checkpoint as it goes."""
+    label = project.rel(log)
+    key = label if label != str(log) else str(log.resolve())  # outside the project: the absolute path
+    report, sources = run.report, run.sources
+    assert sources is not None
+    resume = sources.sources.get(key)
+    logfile = LogFile(log, run.settings.fmt, resume)
+    report.files.append(label)
+    read = usable = 0
+    first_problem: tuple[int, str] | None = None
+    last = time.monotonic()
+    # The anonymizer works ahead of this loop, so the file's read position runs ahead too: each
+    # item carries the position just after it, and a checkpoint records only what was handled.
+    positions: deque[Any] = deque()
+
+    def read_entries() -> Iterator[Any]:
+        for entry in entries(logfile, reader, ctx):
+            positions.append(logfile.position())
+            yield entry
+
+    for item in anonymize_ahead(read_entries(), run.anonymizer):
+        handled_position = positions.popleft()
+        read += 1
+        report.read += 1
+        if isinstance(item, tuple):
+            run.malformed(label, *item)
+            first_problem = first_problem or item
+        elif _ingest_entry(run, item, log.name, label):
+            usable += 1
+        elif first_problem is None and report.malformed_lines:
+            first_problem = (report.malformed_lines[-1]["line"], report.malformed_lines[-1]["reason"])
+        if usable and logfile.kind != "whole" and time.monotonic() - last >= run.settings.checkpoint_seconds:
+            sources.set_position(key, handled_position)
+            run.checkpoint()
+            last = time.monotonic()
+    mode = "unchanged" if logfile.mode == "appended" and not read else logfile.mode
+    unusable = not usable and (read > 0 or mode == "new")
+    if not unusable:  # a log that gave nothing usable is read again next time (and fails again)
+        sources.set_position(key, logfile.position())
+    if mode == "changed":
+        report.warnings.append(f"{label}: changed or truncated since the last ingest (not only appended): "
+                               "read again from the start; records ingested before are skipped by content hash")
+    from_line = resume.lines + 1 if resume is not None and mode in ("appended", "unchanged") else 1
+    report.sources.append({"file": label, "mode": mode, "from_line": from_line, "entries": read, "usable": usable})
+    if unusable:
+        line, reason = first_problem or (1, "no log entries")
+        report.unusable.append({"file": label, "line": line, "entries": read,
+                                "reason": f"no usable log entry in {read} record(s); first problem: {reason}"})
+    run.checkpoint()
+
+
+def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) -> bool:
     """Shape, anonymize, de-duplicate and tag one entry; write it or count why not.
 
     Args:
@@ -275,20 +281,25 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         entry: The log entry.
         log_name: The log file's name (part of the record id).
         label: The log file as reported (repository-relative path).
+
+    Returns:
+        Whether the entry was usable (it had a user turn), even if it was then dropped.
     """
-    settings, anonymizer, index, report, raw_seen = run.settings, run.anonymizer, run.index, run.report, run.raw_seen
+    settings, anonymizer, report, raw_seen = run.settings, run.anonymizer, run.report, run.raw_seen
     try:
         messages = shape_messages(entry.messages)
     except Malformed as exc:
         run.malformed(label, entry.line, str(exc))
-        return
+        return False
+    report.formats[entry.fmt] += 1
+    report.dropped_parts.update(entry.dropped)
     # Repeats of an already-seen raw text are dropped before the (costly) anonymization:
     # they would anonymize to the same text. Only an 8-byte hash of the raw text is kept.
     raw_key = exact_key(normalize_text(record_text({"messages": messages})))
     if raw_key in raw_seen:
         run.drop(label, entry, None, f"exact duplicate of {raw_seen[raw_key]} (repeated log text)", "exact",
                  duplicate_of=raw_seen[raw_key], similarity=1.0)
-        return
+        return True
     log_id = safe_log_id(entry.log_id, entry.line)
     anonymizer.reset()
     originals = [m["content"] for m in messages]
@@ -299,22 +310,34 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         ledger_record(run.ledger, run.sweep)
     if not any(m["content"] for m in messages if m["role"] == "user"):
         run.drop(label, entry, log_id, "empty after normalisation", "empty")
-        return
+        return True
     rid = make_id(settings.source, log_name, log_id)
+    index = run.dedupe_index()
     if rid in index:  # the same log id used twice with different content
         rid = make_id(settings.source, log_name, f"{log_id}#line{entry.line}")
     record: dict[str, Any] = {"id": rid, "messages": messages}
-    if run.ledger is not None and run.ledger.is_tombstoned(rid, content_hash(normalize_text(record_text(record)))):
+    chash = content_hash(normalize_text(record_text(record)))
+    if run.ledger is not None and run.ledger.is_tombstoned(rid, chash):
         run.drop(label, entry, log_id, "rejected or purged earlier (tombstone in the PII ledger)", "tombstone")
-        return
+        return True
+    earlier = run.sources.seen_as(chash) if run.sources is not None else None
+    if earlier is not None:
+        run.drop(label, entry, log_id, f"ingested before as {earlier} (not added again: the pool keeps any "
+                 "review, edit or removal)", "ingested_before", duplicate_of=earlier)
+        raw_seen[raw_key] = earlier
+        return True
     duplicate, signature = index.check(record_text(record))
     if duplicate is not None:
         run.drop(label, entry, log_id, duplicate.reason(), duplicate.kind, duplicate_of=duplicate.of,
                  similarity=round(duplicate.similarity, 3))
         raw_seen[raw_key] = duplicate.of  # later repeats of this raw text are dropped cheaply
-        return
+        if run.sources is not None:
+            run.sources.add(chash, duplicate.of)
+        return True
     index.add(rid, set_name="pool", signature=signature)
     raw_seen[raw_key] = rid
+    if run.sources is not None:
+        run.sources.add(chash, rid)
     tags: Tags = heuristic_tag(messages, run.task_types, run.difficulties)
     if run.llm_tagger is not None:
         tags = run.llm_tagger.tag(messages, tags)
@@ -335,6 +358,7 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
             "log_file": log_name,
             "line": entry.line,
             "format": entry.fmt,
+            **({"dropped_parts": dict(sorted(entry.dropped.items()))} if entry.dropped else {}),
             "ingested": settings.today,
             "anonymized": {"engine": settings.engine, "replacement": settings.replacement, "entities": counts},
             "tagger": tags.origin(),
@@ -346,5 +370,5 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     report.added += 1
     report.task_types[tags.task_type] += 1
     report.difficulties[tags.difficulty] += 1
-    report.formats[entry.fmt] += 1
+    return True
 

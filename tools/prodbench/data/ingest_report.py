@@ -30,6 +30,10 @@ class IngestReport:
     needs_review: int = 0
     anonymized: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+    dropped_parts: Counter[str] = field(default_factory=Counter)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unusable: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     llm_tagger: dict[str, Any] | None = None
     ledger: str = "not used"
@@ -43,7 +47,8 @@ class IngestReport:
             "task_types": dict(self.task_types), "difficulties": dict(self.difficulties),
             "needs_review": self.needs_review, "anonymized": dict(self.anonymized),
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
-            "ledger": self.ledger,
+            "ledger": self.ledger, "dropped_parts": dict(self.dropped_parts), "sources": self.sources,
+            "warnings": self.warnings, "unusable": self.unusable,
         }
 
     def merge(self, other: IngestReport) -> IngestReport:
@@ -60,6 +65,10 @@ class IngestReport:
         self.needs_review += other.needs_review
         self.anonymized.update(other.anonymized)
         self.formats.update(other.formats)
+        self.dropped_parts.update(other.dropped_parts)
+        self.sources += other.sources
+        self.warnings += other.warnings
+        self.unusable += other.unusable
         self.outputs += other.outputs
         return self
 
@@ -69,6 +78,19 @@ class IngestReport:
         return (f"read {self.read}, added {self.added}, dropped {dropped} "
                 f"({', '.join(f'{k} {v}' for k, v in sorted(self.dropped_counts.items())) or 'none'}), "
                 f"malformed {self.malformed}, {self.needs_review} marked for review")
+
+    def details(self) -> list[str]:
+        """Terminal lines after the summary: formats read, parts dropped, each log's read mode."""
+        out = []
+        if self.formats:
+            out.append("formats: " + ", ".join(f"{k} {v}" for k, v in sorted(self.formats.items())))
+        if self.dropped_parts:
+            out.append("non-text parts dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.dropped_parts.items())))
+        for src in self.sources:
+            if src["mode"] != "new":
+                out.append(f"{src['file']}: {src['mode']}, read from line {src['from_line']} ({src['entries']} record(s))")
+        return out + [f"warning: {w}" for w in self.warnings]
+
 
 def write_report(path: Path, report: IngestReport) -> None:
     """Write the ingest report (JSON, sorted keys; ids and line numbers only)."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from prodbench.core.errors import UserError
 from prodbench.core.markdown import DEFAULT_BUDGET, MARKER, ensure_marker, fit_limit
+from prodbench.core.secrets import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 ACTIONS_BOT = "github-actions[bot]"
@@ -243,19 +244,54 @@ def post_sticky(client: GitHubClient, repo: str, pr: int | str, body: str, login
         budget: Maximum body length in characters.
     """
     repo, number = validate_target(repo, pr)
-    body = fit_limit(ensure_marker(body), budget)
+    body = fit_limit(ensure_marker(redact(body)), budget)  # secrets masked before the cut
     login = bot_login(client, login)
     owner, name = (urllib.parse.quote(part, safe="") for part in repo.split("/"))
     comments = client.paginate(f"/repos/{owner}/{name}/issues/{number}/comments?per_page=100")
     ours = find_sticky(comments, login)
     if ours is None:
         created = client.request("POST", f"/repos/{owner}/{name}/issues/{number}/comments", {"body": body}).data
+        if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+            raise UserError("unexpected answer from GitHub when creating the comment: no id")
+        # Two posters racing (the workflow's concurrency group is the first guard) may both have
+        # seen no comment and both created one: the oldest wins, the newer ones are deleted.
+        kept = _settle_duplicates(client, f"/repos/{owner}/{name}", number, login, body)
+        if kept is not None and int(kept["id"]) != int(created["id"]):
+            return PostResult("updated", int(kept["id"]), kept.get("html_url"), len(body))
         return PostResult("created", int(created["id"]), created.get("html_url"), len(body))
     if ours.get("body") == body:
         return PostResult("unchanged", int(ours["id"]), ours.get("html_url"), len(body))
     updated = client.request("PATCH", f"/repos/{owner}/{name}/issues/comments/{int(ours['id'])}",
                              {"body": body}).data
     return PostResult("updated", int(updated["id"]), updated.get("html_url"), len(body))
+
+
+def _settle_duplicates(client: GitHubClient, repo_path: str, number: int, login: str,
+                       body: str) -> dict[str, Any] | None:
+    """Keep only the oldest of our sticky comments (with ``body``); delete the others. Returns it."""
+    comments = client.paginate(f"{repo_path}/issues/{number}/comments?per_page=100")
+    ours = sorted((c for c in comments if find_sticky([c], login) is not None), key=lambda c: int(c["id"]))
+    if not ours:
+        return None
+    keep = ours[0]
+    for extra in ours[1:]:
+        try:
+            client.request("DELETE", f"{repo_path}/issues/comments/{int(extra['id'])}")
+        except UserError as exc:  # the other poster deleted it first
+            if "404" not in str(exc):
+                raise
+    if keep.get("body") != body:
+        keep = client.request("PATCH", f"{repo_path}/issues/comments/{int(keep['id'])}", {"body": body}).data
+    return keep
+
+
+def rejected_artifact_body(reason: str) -> str:
+    """The comment shown when the benchmark's artifact was refused (malformed or oversized)."""
+    from prodbench.core.markdown import code_block
+
+    return (f"{MARKER}\n### prodbench diff\n\n**The benchmark artifact was rejected**, so no numbers are "
+            "shown. The poster checks every field of `diff.json`; it said:\n\n"
+            f"{code_block(redact(reason), limit=600)}\n")
 
 
 def client_from_env(api_url: str | None = None, log: Callable[[str], None] | None = None) -> GitHubClient:

@@ -9,6 +9,7 @@ models["gpt"].overall.p_value: expected a number or null, got a string``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -78,15 +79,36 @@ def text(obj: dict[str, Any], key: str, path: str, *, null: bool = False) -> Any
     return _typed(obj, key, path, lambda v: isinstance(v, str), "a string", null)
 
 
+#: Largest magnitude accepted for a number (integers stay exact as doubles; a 400-digit
+#: number would overflow when rendered).
+MAX_MAGNITUDE = 2**53
+
+
+def _finite(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return abs(v) <= MAX_MAGNITUDE  # compared as integers: a 400-digit one never becomes a float
+    return isinstance(v, float) and math.isfinite(v) and abs(v) <= MAX_MAGNITUDE
+
+
+def _bounded(value: Any, key: str, path: str) -> Any:
+    if value is not None and not _finite(value):
+        raise UserError(f"{PREFIX}: {at(path, key)}: expected a finite number of at most 2**53 in magnitude")
+    return value
+
+
 def integer(obj: dict[str, Any], key: str, path: str, *, null: bool = False) -> Any:
-    """An integer, booleans excluded (or null if ``null``)."""
-    return _typed(obj, key, path, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer", null)
+    """An integer of at most 2**53 in magnitude, booleans excluded (or null if ``null``)."""
+    value = _typed(obj, key, path, lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer", null)
+    return _bounded(value, key, path)
 
 
 def number(obj: dict[str, Any], key: str, path: str, *, null: bool = False) -> Any:
-    """A number, booleans excluded (or null if ``null``)."""
-    return _typed(obj, key, path, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number",
-                  null)
+    """A finite number of at most 2**53 in magnitude, booleans excluded (or null if ``null``)."""
+    value = _typed(obj, key, path, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number",
+                   null)
+    return _bounded(value, key, path)
 
 
 def boolean(obj: dict[str, Any], key: str, path: str) -> bool:

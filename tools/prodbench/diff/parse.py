@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from prodbench.core.errors import UserError
+from prodbench.core.limits import MAX_DEPTH, too_deep
 from prodbench.diff import fields as read
 from prodbench.diff.document import (
     COMPARED_STATUSES,
@@ -201,6 +202,8 @@ def parse_document(doc: Any) -> DiffDocument:
     """
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), dict):
         raise UserError("not a prodbench diff document (expected an object with 'models')")
+    if too_deep(doc):  # before any recursive walk
+        raise UserError(f"{read.PREFIX}: JSON nested deeper than {MAX_DEPTH} levels")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise UserError(f"unsupported diff document: schema_version {json.dumps(version)[:20]} "

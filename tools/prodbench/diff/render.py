@@ -13,11 +13,11 @@ limit (:func:`prodbench.core.markdown.assemble`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from prodbench.core.errors import UserError
+from prodbench.core.limits import loads
 from prodbench.core.markdown import DEFAULT_BUDGET, Section, assemble
 from prodbench.diff.document import DiffDocument
 from prodbench.diff.parse import parse_document
@@ -79,7 +79,10 @@ def render_from_file(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise UserError(f"{path}: too large for a diff document")
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads(path.read_bytes(), str(path))  # limits: nesting depth, number size
+    except UserError as exc:
+        raise UserError(f"{path}: cannot read a diff document: {exc.problems[0].message if exc.problems else exc}"
+                        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: cannot read a diff document: {type(exc).__name__}: {str(exc)[:200]}") from None
     return render_comment(doc)

@@ -68,10 +68,17 @@ def models_section(doc: DiffDocument) -> str:
             golden.append(f"{inline(name, 60)} {num(cmp.base)} → {num(cmp.head)} "
                           f"({num(cmp.delta, signed=True)}, n = {count(cmp.n)}, {label(cmp)})")
     head = ["model", "base", "head", "Δ", "95% CI of Δ", "p", "test", "n paired", "label"]
+    family = sum(1 for model in doc.models.values()
+                 for cmp in (model.overall, model.golden, *model.by_task_type.values(), *model.by_difficulty.values())
+                 if cmp is not None and cmp.p_value is not None)
     note = (f"Paired rows only (same id and content on both sides); significance at α = "
             f"{num(doc.settings.alpha, 2)}. "
-            "Pass/fail scores use McNemar's exact test, graded scores a sign-flip permutation test; "
-            "the label follows the test's p. The CI is a bootstrap interval of the mean difference, "
+            "Pass/fail scores use McNemar's mid-p test, graded scores a sign-flip permutation test. "
+            f"Every p is Holm-adjusted (weighted) across the {family} labels of this comment (overall, "
+            "golden, task types and difficulties of every model; the overall rows, which decide the "
+            "verdict, share half of α): with no real change, at most α of comments carry any significant "
+            "label. Labels follow the adjusted p. "
+            "The CI is a bootstrap interval of the mean difference, "
             "shown for size: near the threshold (few changed rows) it can exclude 0 while p stays "
             "above α, and the label then stays *within noise* on purpose.")
     golden_line = ("\n\nGolden set only: " + "; ".join(golden) + ".") if golden else ""

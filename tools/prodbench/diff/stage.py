@@ -28,7 +28,15 @@ from prodbench.diff.document import SCHEMA_VERSION
 from prodbench.diff.evaluate import ModelEval, RevisionData, evaluate_revision, load_revision
 from prodbench.diff.git import materialise, working_tree
 from prodbench.diff.pairing import Pairing, by_id, pair_records
-from prodbench.diff.stats import IMPROVEMENT, NO_DATA, NOISE, REGRESSION, compare_paired
+from prodbench.diff.stats import (
+    ADJUSTMENT,
+    IMPROVEMENT,
+    NO_DATA,
+    NOISE,
+    REGRESSION,
+    adjust_labels,
+    compare_paired,
+)
 
 TEXT_LIMIT = 1500  # characters of prompt/output kept per row in diff.json
 _SECRET_KEYS = ("api_key", "token", "secret", "password", "authorization")
@@ -274,6 +282,7 @@ def compute_diff(base: RevisionData, head: RevisionData, base_evals: dict[str, M
             models[name] = one_sided_model(head_evals[name], "head")
         else:
             models[name] = one_sided_model(base_evals[name], "base")
+    labels = adjust_labels(models, settings.alpha)  # one family per comment: Holm across every label
     prompts = {"counts": pairing.counts(), "added": pairing.added, "removed": pairing.removed,
                "modified": pairing.modified, "moved": pairing.moved, "golden_changes": pairing.golden_changes,
                "golden_lock_changed": pairing.golden_lock_changed,
@@ -291,7 +300,8 @@ def compute_diff(base: RevisionData, head: RevisionData, base_evals: dict[str, M
         "head": rev(head),
         "settings": {"alpha": settings.alpha, "top_rows": settings.top_rows, "resamples": settings.resamples,
                      "confidence": settings.confidence, "seed": settings.seed,
-                     "fail_on_regression": settings.fail_on_regression},
+                     "fail_on_regression": settings.fail_on_regression, "adjustment": ADJUSTMENT,
+                     "labels": labels},
         "cached_only": cached_only,
         "verdict": verdict(models, prompts, cached_only),
         "prompts": prompts,

@@ -1,9 +1,17 @@
 """Paired significance for ``prodbench diff``: one comparison -> delta, p-value, label.
 
 The tests themselves live in :mod:`prodbench.core.stats` (owned by the score stage):
-pass/fail scorers (every score is 0 or 1) use the exact McNemar test on the
+pass/fail scorers (every score is 0 or 1) use the mid-p McNemar test on the
 discordant pairs; graded scores use a sign-flip permutation test on the paired
 differences, with a bootstrap interval of the mean difference for display.
+
+One comment carries many labels (per model: overall, golden, each task type, each
+difficulty), so :func:`adjust_labels` adjusts every p-value of the comment together (weighted
+Holm, :data:`ADJUSTMENT`) before labelling: with no real effect, at most alpha of comments
+carry any "significant" label (``python bench/label_calibration.py`` measures it). The
+overall labels, which decide the headline verdict, share half of alpha
+(:data:`OVERALL_SHARE`) and every other label shares the rest, so the headline keeps most of
+its power.
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ IMPROVEMENT = "significant improvement"
 REGRESSION = "significant regression"
 NOISE = "within noise"
 NO_DATA = "no paired rows"
+ADJUSTMENT = "holm"
+OVERALL_SHARE = 0.5
+ADJUSTMENT_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 
 
 def label_for(delta: float | None, p_value: float | None, alpha: float) -> str:
@@ -95,3 +106,51 @@ def compare_paired(
         result["p_value"] = round(float(result["p_value"]), 6)
     result["label"] = label_for(result["delta"], result["p_value"], alpha)
     return result
+
+
+def comment_comparisons(models: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every paired comparison a comment shows: per compared model overall, golden, task types, difficulties."""
+    found = []
+    for model in models.values():
+        if "overall" not in model:
+            continue
+        found += [model["overall"], model["golden"], *model["by_task_type"].values(),
+                  *model["by_difficulty"].values()]
+    return [c for c in found if isinstance(c, dict)]
+
+
+def adjust_labels(models: dict[str, dict[str, Any]], alpha: float, method: str = ADJUSTMENT) -> int:
+    """Adjust the p-values of every label in one comment together and relabel them (in place).
+
+    Each comparison keeps its test's own p-value as ``p_raw``; ``p_value`` becomes the
+    adjusted one and ``label`` follows it, so the headline verdict (the overall labels) is
+    read from the same adjusted family. Comparisons with no changed row (``identical``) stay
+    out of the family. With ``holm`` the overall labels share
+    :data:`OVERALL_SHARE` of alpha and the other labels the rest (weighted Holm); ``bh``
+    weighs every label alike.
+
+    Args:
+        models: The diff document's ``models`` (compared models have ``overall`` etc.).
+        alpha: Significance level.
+        method: ``holm`` (family-wise error) or ``bh`` (false discovery rate).
+
+    Returns:
+        The number of tested labels in the family.
+    """
+    from prodbench.core.stats import adjust_p_values
+
+    overall = {id(m["overall"]) for m in models.values() if isinstance(m.get("overall"), dict)}
+    # A comparison whose rows are all unchanged ("identical", e.g. a model whose responses came
+    # from the shared cache on both sides) cannot raise a label; it does not take a share of alpha.
+    tested = [c for c in comment_comparisons(models) if c.get("p_value") is not None and c.get("test") != "identical"]
+    n_overall = sum(1 for c in tested if id(c) in overall)
+    n_other = len(tested) - n_overall
+    weights = None
+    if method == "holm" and n_overall and n_other:
+        weights = [OVERALL_SHARE / n_overall if id(c) in overall else (1 - OVERALL_SHARE) / n_other for c in tested]
+    adjusted = adjust_p_values([float(c["p_value"]) for c in tested], method, weights)
+    for comparison, p_adj in zip(tested, adjusted, strict=True):
+        comparison["p_raw"] = comparison["p_value"]
+        comparison["p_value"] = round(p_adj, 6)
+        comparison["label"] = label_for(comparison["delta"], comparison["p_value"], alpha)
+    return len(tested)

@@ -19,12 +19,17 @@ parameters), so any edit of a prompt or of any field of the model config misses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from prodbench.core.errors import StorageError
+from prodbench.core.limits import warn
+from prodbench.core.secrets import redact_obj
 
 DEFAULT_WRITER = "responses"
 
@@ -67,6 +72,7 @@ class ResponseCache:
         self._entries: dict[str, dict[str, Any]] = {}
         self._handle: Any = None
         self.appended = 0
+        self.failed = False
         if read:
             self._load()
 
@@ -74,16 +80,33 @@ class ResponseCache:
         if not self.directory.is_dir():
             return
         for path in sorted(self.directory.glob("*.jsonl")):
-            with open(path, "rb") as handle:
-                data = handle.read()
-            for line in data.split(b"\n"):
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:
+                warn(f"{path}: cannot read this cache file ({exc.strerror}); its entries are ignored")
+                continue
+            lines = data.split(b"\n")
+            for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
                     entry = orjson.loads(line)
-                    self._entries[entry["key"]] = entry["response"]
+                    key, response = entry["key"], entry["response"]
+                    if not isinstance(key, str) or not isinstance(response, dict):
+                        raise TypeError
+                    self._entries[key] = response
                 except (orjson.JSONDecodeError, KeyError, TypeError):
-                    continue  # a torn line left by a crash mid-write
+                    # a torn last line is what a crash mid-write leaves; anything else is damage
+                    if number < len(lines) - 1 or line.endswith(b"}"):
+                        warn(f"{path}:{number}: corrupted cache line skipped (that turn will be called again)")
+
+    def reload(self) -> int:
+        """Read entries other processes appended since (workers, a concurrent run); returns the new count."""
+        before = len(self._entries)
+        if self.read_enabled:
+            self._load()
+        return len(self._entries) - before
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -95,16 +118,27 @@ class ResponseCache:
         return self._entries.get(key)
 
     def put(self, key: str, response: dict[str, Any]) -> None:
-        """Store a successful response and append it to the log (flushed, not fsynced)."""
+        """Store a successful response and append it to the log (flushed, not fsynced).
+
+        Secret values are masked first (:func:`prodbench.core.secrets.redact_obj`).
+        """
+        response = redact_obj(response)
         self._entries[key] = response
         if not self.write_enabled:
             return
-        if self._handle is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._repair_tail()
-            self._handle = open(self.writer_path, "ab")  # noqa: SIM115 - kept open for the run
-        self._handle.write(orjson.dumps({"key": key, "response": response}, option=orjson.OPT_SORT_KEYS) + b"\n")
-        self._handle.flush()
+        try:
+            if self._handle is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self._repair_tail()
+                self._handle = open(self.writer_path, "ab")  # noqa: SIM115 - kept open for the run
+            line = orjson.dumps({"key": key, "response": response}, option=orjson.OPT_SORT_KEYS) + b"\n"
+            self._handle.write(line)
+            self._handle.flush()
+        except OSError as exc:
+            self.failed = True
+            raise StorageError.from_os_error(
+                exc, self.writer_path, "response cache",
+                f"{self.appended} response(s) of this run were saved before it.") from None
         self.appended += 1
         if not self.keep_open:
             self.close()
@@ -133,11 +167,20 @@ class ResponseCache:
             os.fsync(self._handle.fileno())
 
     def close(self) -> None:
-        """fsync and close the writer file."""
-        if self._handle is not None:
-            self.sync()
-            self._handle.close()
-            self._handle = None
+        """fsync and close the writer file (after a storage failure: close without raising again)."""
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                handle.close()
+            if not self.failed:
+                self.failed = True
+                raise StorageError.from_os_error(exc, self.writer_path, "response cache") from None
 
 
 def legacy_answer(path: Path, field: str) -> str | None:

@@ -8,13 +8,12 @@ connection errors and malformed responses, honouring ``Retry-After``. Used by
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from prodbench.core.secrets import redact
 from prodbench.llm.config import RetryPolicy
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
@@ -50,30 +49,9 @@ def error_record(exc: BaseException) -> dict[str, Any]:
     status = getattr(exc, "status_code", None)
     if not isinstance(status, int):
         status = None
-    message = " ".join(str(exc).split())[:500] or type(exc).__name__
-    return {"type": type(exc).__name__, "message": _redact(message), "status": status}
-
-
-_SECRET_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
-_SECRET_SHAPES = re.compile(
-    r"(?:\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"  # OpenAI / Anthropic / Stripe-style keys
-    r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
-    r"|\bAKIA[0-9A-Z]{16}"  # AWS access key ids
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,})"  # Authorization headers echoed back
-)
-
-
-def _redact(text: str) -> str:
-    """Remove secrets from a message: values of secret-looking env vars and key-shaped strings.
-
-    Any environment variable whose name contains KEY, TOKEN, SECRET, PASSWORD, CREDENTIAL
-    or AUTH (so every ``api_key_env`` a model config names is covered) has its value
-    replaced, and strings shaped like provider keys or bearer tokens are masked too.
-    """
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and value in text and any(part in name.upper() for part in _SECRET_NAME_PARTS):
-            text = text.replace(value, "***")
-    return _SECRET_SHAPES.sub("***", text)
+    # redact the whole text first: a key straddling the cut would otherwise leak its start
+    message = redact(" ".join(str(exc).split()))[:500] or type(exc).__name__
+    return {"type": type(exc).__name__, "message": message, "status": status}
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -217,7 +217,10 @@ def analyse(
         cells = {name: results[name][decl.name] for name in slices}
         findings.append(describe_metric(decl.name, cells, settings.min_n))
         predictive = [s for s in slices if cells[s]["verdict"] == "predicts"]
-        best[decl.name] = max(predictive, key=lambda s: cells[s]["spearman"]["value"]) if predictive else None
+        # Only slices with at least min_n launches can predict; among them the one whose CI's lower
+        # bound is highest wins (a perfect rho on few launches does not beat a strong one on many).
+        best[decl.name] = max(predictive, key=lambda s: (cells[s]["spearman"]["ci_low"], cells[s]["n"],
+                                                         cells[s]["spearman"]["value"])) if predictive else None
     non_predictive = [
         s for s in slices
         if any(c["verdict"] in ("no_signal", "inverse") for c in results[s].values())

@@ -141,6 +141,30 @@ def bootstrap_ci(
     return out
 
 
+_SE_FACTOR = {"spearman": (1.06, 3), "kendall": (0.437, 4), "pearson": (1.0, 3)}
+
+
+def edge_floor(method: str, value: float, n: int, confidence: float) -> tuple[float, float]:
+    """A Fisher-z interval around a correlation at (or next to) +-1, so such a CI is never zero-width.
+
+    Perfectly ordered launches make every bootstrap resample perfectly ordered too, so the
+    percentile interval is [1, 1]. The floor treats the estimate as if one adjacent pair were
+    swapped (Spearman 1 - 12/(n(n^2-1)), Kendall 1 - 4/(n(n-1))) and takes the Fisher-z
+    interval there (Bonett-Wright standard errors: Spearman sqrt(1.06/(n-3)), Kendall
+    sqrt(0.437/(n-4)), Pearson 1/sqrt(n-3)); with too few launches for that it is [-1, 1].
+    """
+    from statistics import NormalDist
+
+    factor, offset = _SE_FACTOR[method]
+    if n - offset <= 0:
+        return -1.0, 1.0
+    swap = 1 - 4 / (n * (n - 1)) if method == "kendall" else 1 - 12 / (n * (n * n - 1))
+    r = max(-swap, min(swap, value))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2) * math.sqrt(factor / (n - offset))
+    centre = math.atanh(r)
+    return math.tanh(centre - z), math.tanh(centre + z)
+
+
 def pairwise_agreement(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """How often the benchmark orders two launches the same way as production.
 
@@ -200,11 +224,12 @@ def correlate_pairs(
     result: dict[str, Any] = {"n": int(len(xa))}
     for method in METHODS:
         ci = cis[method]
-        result[method] = {
-            "value": points[method],
-            "ci_low": ci["ci_low"] if points[method] is not None else None,
-            "ci_high": ci["ci_high"] if points[method] is not None else None,
-            "valid_resamples": ci["valid"],
-        }
+        value = points[method]
+        low, high = (ci["ci_low"], ci["ci_high"]) if value is not None else (None, None)
+        swap = 1 - 4 / (len(xa) * (len(xa) - 1)) if method == "kendall" else 1 - 12 / (len(xa) * (len(xa) ** 2 - 1))
+        if value is not None and low is not None and high is not None and (abs(value) >= swap - 1e-12 or low == high):
+            floor_low, floor_high = edge_floor(method, value, len(xa), confidence)
+            low, high = min(low, floor_low), max(high, floor_high)
+        result[method] = {"value": value, "ci_low": low, "ci_high": high, "valid_resamples": ci["valid"]}
     result["agreement"] = pairwise_agreement(xa, ya)
     return result

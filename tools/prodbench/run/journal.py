@@ -14,8 +14,10 @@ from typing import IO, Any, cast
 
 import orjson
 
-from prodbench.core.fsutil import read_jsonl
+from prodbench.core.errors import StorageError
+from prodbench.core.limits import read_jsonl_rows
 from prodbench.core.records import RunRow
+from prodbench.core.secrets import redact_obj
 
 
 def load_journal(path: Path, prompt_hashes: dict[str, str], chash: str) -> dict[str, RunRow]:
@@ -23,8 +25,9 @@ def load_journal(path: Path, prompt_hashes: dict[str, str], chash: str) -> dict[
     if not path.is_file():
         return {}
     done: dict[str, RunRow] = {}
-    for row in read_jsonl(path, tolerate_truncated_tail=True):
-        if not isinstance(row, dict) or row.get("error") is not None:
+    # a torn or corrupted line is skipped with a file:line warning (that row is simply run again)
+    for _, row in read_jsonl_rows(path, skip_bad=True):
+        if row.get("error") is not None:
             continue
         rid = row.get("id")
         if rid in prompt_hashes and row.get("prompt_hash") == prompt_hashes[rid] and row.get("config_hash") == chash:
@@ -40,21 +43,33 @@ class Journal:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._handle: IO[bytes] = open(path, "ab")  # noqa: SIM115 - closed by close()
-        _terminate_torn_line(self._handle)
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle: IO[bytes] = open(path, "ab")  # noqa: SIM115 - closed by close()
+            _terminate_torn_line(self._handle)
+        except OSError as exc:
+            raise StorageError.from_os_error(exc, path, "run journal") from None
 
     def write(self, row: RunRow) -> None:
-        """Append one row and flush it to the OS."""
-        self._handle.write(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n")
-        self._handle.flush()
+        """Append one row (secrets masked) and flush it to the OS.
+
+        Raises:
+            StorageError: The disk is full or the file cannot be written.
+        """
+        try:
+            self._handle.write(orjson.dumps(redact_obj(row), option=orjson.OPT_SORT_KEYS) + b"\n")
+            self._handle.flush()
+        except OSError as exc:
+            raise StorageError.from_os_error(exc, self.path, "run journal") from None
 
     def close(self) -> None:
         """fsync (best effort) and close."""
         with contextlib.suppress(OSError):
             self._handle.flush()
             os.fsync(self._handle.fileno())
-        self._handle.close()
+        with contextlib.suppress(OSError):
+            self._handle.close()
 
 
 def _terminate_torn_line(handle: Any) -> None:

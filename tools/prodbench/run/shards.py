@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 from typing import cast
 
-from prodbench.core.errors import UserError
-from prodbench.core.fsutil import read_jsonl
+from prodbench.core.errors import Problem, UserError
+from prodbench.core.limits import read_jsonl_rows
 from prodbench.core.records import LoadedPrompt, RunRow
+from prodbench.core.secrets import redact_obj
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -73,10 +74,11 @@ def merge_shards(results_dir: Path, model_name: str, expected_ids: set[str] | No
         raise UserError(f"{model_name}: missing shard(s) {missing} of {total}")
     rows: dict[str, RunRow] = {}
     for index in sorted(found):
-        for row in read_jsonl(found[index]):
+        for line, row in read_jsonl_rows(found[index], unique="id", required=("id",)):
             if row["id"] in rows:
-                raise UserError(f"{model_name}: prompt {row['id']!r} appears in more than one shard")
-            rows[row["id"]] = cast(RunRow, row)
+                raise UserError("", [Problem(str(found[index]), line, "id",
+                                             f"{model_name}: prompt {row['id']!r} appears in more than one shard")])
+            rows[row["id"]] = cast(RunRow, redact_obj(row))
     if expected_ids is not None:
         absent = sorted(expected_ids - set(rows))
         if absent:

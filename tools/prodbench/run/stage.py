@@ -36,8 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prodbench.core.errors import UserError
+from prodbench.core.fsutil import check_writable, confine, exclusive_lock
+from prodbench.core.limits import warn
 from prodbench.core.prompts import content_hash, load_prompts
 from prodbench.core.records import LoadedPrompt, RunRow
+from prodbench.core.secrets import redact_obj, register_config, secret_values
 from prodbench.llm.cache import DEFAULT_WRITER, ResponseCache
 from prodbench.llm.config import ModelConfig, RunSettings, as_model_config
 from prodbench.run.journal import Journal, load_journal
@@ -97,6 +101,32 @@ class ModelRun:
         Raises:
             UserError: Unknown model/provider or missing API key (before any call).
         """
+        if not self.todo:
+            return self._execute(show_progress)
+        cache = self.runner.cache
+        if cache.write_enabled:
+            check_writable(cache.directory, "response cache")  # before the first paid call
+        if self.journal_path is not None:
+            check_writable(self.journal_path.parent, "run journal")
+        lock = cache.directory.parent / f".{cache.directory.name}.{cache.writer_path.stem}.lock"
+        with exclusive_lock(lock, on_wait=lambda: warn(f"{lock.parent}: another run is using the "
+                                                       f"{cache.directory.name} cache; waiting for it")) as waited:
+            if waited and cache.reload():  # what the other run paid for is not paid again
+                self._take_cached()
+            return self._execute(show_progress)
+
+    def _take_cached(self) -> None:
+        """Move to-do records whose every turn is now cached to ``done``."""
+        todo = []
+        for record in self.todo:
+            row = self.runner.cached_row(record)
+            if row is None:
+                todo.append(record)
+            else:
+                self.done[record.id] = row
+        self.todo = todo
+
+    def _execute(self, show_progress: bool | None) -> list[RunRow]:
         start = time.perf_counter()
         runner, stats, todo = self.runner, self.runner.stats, list(self.todo)
         if todo:
@@ -133,7 +163,10 @@ class ModelRun:
                 if workers > 1:
                     new_rows = run_forked(runner, todo, workers, record_row)
                     finished = {row["id"] for row in new_rows}
-                    todo = [r for r in todo if r.id not in finished]  # left by a crashed worker
+                    todo = [r for r in todo if r.id not in finished]  # left by a failed worker
+                    if todo:
+                        new_rows += self._after_failed_workers(todo, record_row)
+                        todo = [r for r in todo if r.id not in {row["id"] for row in new_rows}]
                 if todo:
                     runner.on_row = record_row
                     new_rows += asyncio.run(run_async(runner, todo))
@@ -144,7 +177,38 @@ class ModelRun:
                 journal.close()
         rows = {**self.done, **{row["id"]: row for row in new_rows}}
         stats.wall_s = self.prepare_s + time.perf_counter() - start
-        return [rows[rid] for rid in sorted(rows)]
+        values = secret_values()  # rows are written by the caller: no key value leaves this stage
+        return [redact_obj(rows[rid], values) for rid in sorted(rows)]
+
+
+    def _after_failed_workers(self, todo: list[LoadedPrompt], record_row: Any) -> list[RunRow]:
+        """Rows of records a worker did not finish, from what the workers saved; never a second call.
+
+        A worker's answered calls are in its own cache log, so they are read back first. The
+        parent never sends a stopped worker's prompts again (its in-flight calls were paid): if
+        any is left, the run stops cleanly — with the storage error when the cache is not
+        writable (the usual reason) — and a re-run finishes them from what was saved.
+
+        Raises:
+            StorageError: The cache cannot be written.
+            UserError: A worker stopped for another reason.
+        """
+        cache = self.runner.cache
+        if cache.write_enabled:
+            cache.reload()
+        rows = []
+        for record in todo:
+            row = self.runner.cached_row(record)
+            if row is not None:
+                rows.append(row)
+                record_row(row)
+        left = len(todo) - len(rows)
+        if left:
+            if cache.write_enabled:
+                check_writable(cache.directory, "response cache")
+            raise UserError(f"{self.config.name}: a worker process stopped before finishing {left} prompt(s); "
+                            "they were not sent again. Re-run: answers saved so far are not called again.")
+        return rows
 
 
 def prepare_run(
@@ -169,12 +233,13 @@ def prepare_run(
     """
     start = time.perf_counter()
     config = as_model_config(model_name, model_cfg)
+    register_config(config.raw)  # its key values are masked in every row, journal and cache line
     stats = stats if stats is not None else RunStats(model_name)
     stats.model = model_name
     config.preflight_env()
     settings = run_params if isinstance(run_params, RunSettings) else RunSettings.from_params(run_params, config)
-    cache = ResponseCache(Path(cache_dir) / model_name, cache_writer, read=use_cache and not refresh,
-                          write=use_cache)
+    model_dir = confine(Path(cache_dir) / model_name, cache_dir, "response cache")  # names cannot escape
+    cache = ResponseCache(model_dir, cache_writer, read=use_cache and not refresh, write=use_cache)
     plan = ModelRun(records, Runner(config, settings, cache, stats))
     if journal_path is not None and not (use_cache and not refresh):
         # with the cache on, the cache already makes a resumed run free; one write per call, not two

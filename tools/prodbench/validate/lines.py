@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from prodbench.core.limits import MAX_DEPTH, too_deep
 from prodbench.core.prompts import GOLDEN, ROTATING
 from prodbench.validate.builtin import RECORD_RULES
 from prodbench.validate.cache import RuleCache
@@ -92,6 +93,10 @@ class LineChecker:
             record_id = record.get("id")
             if type(record_id) is not str:
                 record_id = None
+            if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and too_deep(record):  # before any recursion
+                add_problem((number, "", f"JSON nested deeper than {MAX_DEPTH} levels"))
+                add_entry((number, record_id, None, None))
+                continue
             if not is_valid(record):
                 for fld, message in self.checker.errors(record):
                     add_problem((number, fld, message))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prodbench.core.errors import Problem, UserError
-from prodbench.core.project import Project
+from prodbench.core.project import Project, package_schema
 from prodbench.validate.rules import did_you_mean
 
 if TYPE_CHECKING:
@@ -133,6 +133,9 @@ def _load_schema(path: str) -> SchemaChecker:
     return SchemaChecker(schema)
 
 
-def schema_checker(project: Project) -> SchemaChecker:
-    """The (cached) checker for ``schemas/prompt.schema.json`` of ``project``."""
-    return _load_schema(str(project.schemas_dir / "prompt.schema.json"))
+def schema_checker(project: Project | None = None) -> SchemaChecker:
+    """The (cached) checker for ``prompt.schema.json`` shipped with the package.
+
+    The project's own ``schemas/`` copy is never used: a branch cannot loosen its own check.
+    """
+    return _load_schema(str(package_schema("prompt.schema.json")))

@@ -64,15 +64,13 @@ def discover_files(project: Project, paths: Sequence[str | Path] = ()) -> list[t
     Raises:
         UserError: A path does not exist (exit code 2).
     """
-    from prodbench.core.prompts import set_of_path
+    from prodbench.core.prompts import find_jsonl, set_of_path
 
     roots = [Path(p) for p in paths] or [project.prompts_dir]
     found: set[Path] = set()
     for root in roots:
-        if root.is_dir():
-            found.update(p for p in root.rglob("*.jsonl") if p.is_file())
-        elif root.is_file():
-            found.add(root)
+        if root.is_dir() or root.is_file():
+            found.update(find_jsonl(project, root))  # the walk every loader uses (links checked)
         elif not paths:
             continue  # no prompts/ directory yet: nothing to validate
         else:
@@ -84,7 +82,7 @@ def discover_files(project: Project, paths: Sequence[str | Path] = ()) -> list[t
 def _scope(project: Project, path: Path, set_name: str) -> str:
     if set_name == ROTATING:
         try:
-            parts = path.resolve().relative_to(project.rotating_dir.resolve()).parts
+            parts = Path(os.path.abspath(path)).relative_to(os.path.abspath(project.rotating_dir)).parts
         except ValueError:
             parts = ()
         return f"rotating/{parts[0]}" if len(parts) > 1 else "rotating"

@@ -126,8 +126,31 @@ _DOCS: dict[str, str] = {}
 _loaded = False
 
 
-def register(name: str) -> Callable[[Factory], Factory]:
+EMPTY_RESPONSE = "empty response (scores 0)"
+
+
+def _empty_scores_zero(factory: Factory) -> Factory:
+    """Wrap ``factory`` so that its scorer gives 0 to an empty or whitespace-only response."""
+
+    def build(settings: dict[str, Any], context: Context) -> ScorerFn:
+        scorer = factory(settings, context)
+
+        def score(item: Item) -> ScoreResult | Awaitable[ScoreResult]:
+            if not item.response.strip():
+                return ScoreResult(0.0, False, EMPTY_RESPONSE)
+            return scorer(item)
+
+        return score
+
+    build.__doc__, build.__qualname__ = factory.__doc__, factory.__qualname__
+    return build
+
+
+def register(name: str, *, rewards_silence: bool = False) -> Callable[[Factory], Factory]:
     """Register a scorer factory under ``name`` (decorator).
+
+    An empty or whitespace-only response scores 0 (``passed`` False) without calling the
+    scorer, unless the scorer says it explicitly rewards silence (``rewards_silence=True``).
 
     Raises:
         ValueError: ``name`` is already registered by another factory.
@@ -135,9 +158,9 @@ def register(name: str) -> Callable[[Factory], Factory]:
 
     def decorate(factory: Factory) -> Factory:
         existing = _REGISTRY.get(name)
-        if existing is not None and existing is not factory and existing.__qualname__ != factory.__qualname__:
+        if existing is not None and existing.__qualname__ != factory.__qualname__:
             raise ValueError(f"scorer {name!r} is already registered")
-        _REGISTRY[name] = factory
+        _REGISTRY[name] = factory if rewards_silence else _empty_scores_zero(factory)
         _DOCS[name] = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
         return factory
 
@@ -173,6 +196,7 @@ def get_scorer(name: str) -> Factory:
 
 
 __all__ = [
+    "EMPTY_RESPONSE",
     "Context",
     "Item",
     "ScoreResult",

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any, overload
 
 from prodbench.score.scorers import Item, SettingsError
+from prodbench.score.scorers.matching import found_terms
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                          "\u00a0": " "})
@@ -105,23 +106,36 @@ def normalize_answer(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def term_pattern(term: str) -> re.Pattern[str]:
-    """A case-insensitive pattern for ``term`` in folded text.
+def find_terms(text: str, terms: Iterable[str], negation: bool = False, inflections: bool = True) -> list[str]:
+    """The terms that occur in ``text``, in the given order (token-aware, see :mod:`.matching`).
 
-    The term must start at a word boundary; a term ending in a digit must also end at one
-    (so "12" does not match "120"), while word terms may take suffixes ("plan" -> "plans").
+    Args:
+        text: The response.
+        terms: The terms to look for.
+        negation: Count only mentions that are not negated ("euros are not supported").
+        inflections: Let word terms match light inflections ("plan" -> "plans").
     """
-    folded = fold(term)
-    body = r"\s+".join(re.escape(part) for part in folded.split(" "))
-    left = r"(?<!\w)" if folded[:1].isalnum() else ""
-    right = r"(?![\d])(?!\.\d)(?!,\d{3})" if folded[-1:].isdigit() else ""
-    return re.compile(left + body + right)
+    return found_terms(text, list(terms), negation=negation, inflections=inflections)
 
 
-def find_terms(text: str, terms: Iterable[str]) -> list[str]:
-    """The terms that occur in ``text`` (folded, boundary-aware), in the given order."""
-    folded = fold(text)
-    return [t for t in terms if fold(t) and term_pattern(t).search(folded)]
+FACT_TASK_TYPES = ("fact_recall", "multi_turn")
+
+
+def flag_setting(name: str, settings: dict[str, Any], key: str, default: bool | str) -> bool | str:
+    """Read a ``true``/``false``/``auto`` setting."""
+    value = settings.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool) and value != "auto":
+        raise SettingsError(f"scorer {name!r}: {key} must be true, false or 'auto', got {value!r}")
+    return value
+
+
+def negation_applies(flag: bool | str, item: Item) -> bool:
+    """Whether negated mentions are ignored for this item (``auto``: for fact-like task types)."""
+    if flag == "auto":
+        return item.record.get("task_type") in FACT_TASK_TYPES
+    return bool(flag)
 
 
 def quote(term: str, limit: int = 40) -> str:

@@ -8,8 +8,9 @@
 * Calls go through the model layer (:class:`prodbench.llm.client.LLMClient`): the same
   retries with backoff, timeouts, secret redaction, routers and embedded model as the run
   stage.
-* An unparsable verdict, a timeout or an API error is a judge *error* (score None), never
-  a zero. Successful verdicts are cached in ``cache/judge/`` (a
+* Verdicts are read strictly from the reply's final line (:func:`parse_verdict`): an
+  unparsable, ambiguous, out-of-scale or quoted verdict, a timeout or an API error is a judge
+  *error* (score None), never a guess and never a zero. Successful verdicts are cached in ``cache/judge/`` (a
   :class:`~prodbench.llm.cache.ResponseCache` log) keyed by a hash of (judge config,
   rendered prompt, sample index); errors are not cached.
 * Pairwise mode shows the two responses in an order randomised per item (seeded by the
@@ -43,72 +44,116 @@ _JUDGE_ONLY_KEYS = ("samples", "max_retries", "timeout_s", "concurrency")
 
 # ---------------------------------------------------------------- verdict parsing
 
-_JSON_OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
-_SCORE_LINE = re.compile(r"\b(?:score|rating|grade|verdict)\s*[:=]?\s*\**\s*(\d+(?:\.\d+)?)(?:\s*/\s*\d+)?",
-                         re.IGNORECASE)
-_PASS_FAIL = re.compile(r"\b(?:verdict\s*[:=]?\s*)?\**(pass|fail|passed|failed)\**\b", re.IGNORECASE)
-_WINNER = re.compile(r"\b(?:winner|verdict|better)\s*(?:is)?\s*[:=]?\s*\**\s*\"?(A|B|TIE)\b", re.IGNORECASE)
+_KEYS: dict[str, tuple[str, ...]] = {"pairwise": ("winner", "verdict"), "pass/fail": ("verdict", "result"),
+                                     "numeric": ("score", "rating", "grade", "verdict")}
+_LINE = re.compile(r"^[\W_]*(score|rating|grade|verdict|winner|result)[\W_]*?\s*[:=]\s*(.*)$", re.IGNORECASE)
+_NUMBER_VALUE = re.compile(r"^(-?\d+(?:\.\d+)?)(?:\s*(?:/|out of)\s*(\d+(?:\.\d+)?))?(?![\d.]*\d)")
+_TIES = ("tie", "a tie", "draw", "equal", "neither", "both")
 
 
-def parse_verdict(text: str, scale: tuple[int, int] | str) -> Any:
-    """Extract the verdict from a judge's reply.
+def final_line(text: str) -> str:
+    """The last non-empty line of a judge reply, ignoring a closing code fence."""
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    while lines and lines[-1].startswith("```") and not lines[-1].strip("`").strip().startswith("{"):
+        lines.pop()
+    return lines[-1].strip("`").strip() if lines else ""
 
-    Accepts a JSON object (``{"score": 4}``, ``{"verdict": "PASS"}``, ``{"winner": "A"}``,
-    possibly inside a code fence or prose) or a plain ``Score: 4`` / ``Verdict: FAIL`` /
-    ``Winner: B`` line. The last well-formed verdict wins.
+
+def parse_verdict(text: str, scale: tuple[int, int] | str, quoted: tuple[str, ...] | list[str] = ()) -> Any:
+    """Read the verdict from the *final line* of a judge's reply, strictly.
+
+    The final line (a closing code fence is skipped) must be either a JSON object with the
+    scale's key (``{"score": 4}``, ``{"verdict": "FAIL"}``, ``{"winner": "TIE"}``) or a fixed
+    line ``Score: 4`` / ``Score: 4/5`` / ``Verdict: FAIL`` / ``Winner: B`` (text after the value
+    is ignored). Anything earlier in the reply is ignored, so a verdict the judge quotes from
+    the graded answer cannot win; a final line that appears verbatim in a graded response
+    (``quoted``) is an error too. Ties are ties ("Winner: a tie" -> ``"TIE"``).
 
     Returns:
         An int/float within the scale, ``True``/``False`` for pass/fail, or ``"A"``/``"B"``/
         ``"TIE"`` for pairwise.
 
     Raises:
-        ValueError: No verdict could be found, or it is outside the scale.
+        ValueError: No verdict on the final line, an ambiguous or conflicting one, a score on
+            another scale or outside this one, or a verdict line quoted from a graded response.
     """
-    candidates: list[Any] = []
-    for blob in _JSON_OBJECT.findall(text or ""):
-        try:
-            obj = json.loads(blob)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(obj, dict):
-            lowered = {str(k).lower(): v for k, v in obj.items()}
-            for key in ("winner", "verdict", "score", "rating", "grade", "result"):
-                if key in lowered:
-                    candidates.append(lowered[key])
-                    break
-    if not candidates:
-        regex = _WINNER if scale == "pairwise" else _PASS_FAIL if scale == "pass/fail" else _SCORE_LINE
-        candidates = [m.group(1) for m in regex.finditer(text or "")]
-    if not candidates:
-        raise ValueError("no verdict found in the judge's reply")
-    return _coerce(candidates[-1], scale)
+    kind = scale if isinstance(scale, str) else "numeric"
+    if kind not in _KEYS:
+        raise ValueError(f"unknown rubric scale {scale!r}")
+    line = final_line(text)
+    if not line:
+        raise ValueError("empty judge reply")
+    folded = " ".join(line.casefold().split())
+    if any(folded in " ".join(str(q).casefold().split()) for q in quoted if q):
+        raise ValueError("the verdict line is quoted from the graded response")
+    if line.startswith("{"):
+        values = _json_values(line, kind)
+    else:
+        match = _LINE.match(line)
+        if not match or match.group(1).lower() not in _KEYS[kind]:
+            raise ValueError(f"no verdict on the final line ({_KEYS[kind][0]} expected): {line[:60]!r}")
+        values = [match.group(2)]
+    coerced = {_coerce(value, scale) for value in values}
+    if len(coerced) != 1:
+        raise ValueError(f"conflicting verdicts on the final line: {line[:60]!r}")
+    return coerced.pop()
+
+
+def _json_values(line: str, kind: str) -> list[Any]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        raise ValueError(f"the final line is not valid JSON: {line[:60]!r}") from None
+    if not isinstance(obj, dict):
+        raise ValueError("the final line is not a JSON object")
+    lowered = {str(k).lower(): v for k, v in obj.items()}
+    values = [lowered[k] for k in _KEYS[kind] if k in lowered]
+    if not values:
+        raise ValueError(f"the verdict object has no {_KEYS[kind][0]!r} key")
+    return values
 
 
 def _coerce(value: Any, scale: tuple[int, int] | str) -> Any:
     if scale == "pairwise":
-        verdict = str(value).strip().upper().strip('"*. ')
-        if verdict in ("A", "B", "TIE"):
-            return verdict
+        words = str(value).strip().strip('*"`\'').lower().replace("**", "").split()
+        words = [w.strip('*"`\'.,;:!()') for w in words]
+        if not words:
+            raise ValueError("empty pairwise verdict")
+        if " ".join(words[:2]) in _TIES or words[0] in _TIES:
+            return "TIE"
+        if words[0] == "response" and len(words) > 1:
+            words = words[1:]
+        if words[0] in ("a", "b") and not (len(words) > 1 and words[1] in ("or", "and", "/", "vs")):
+            return words[0].upper()
         raise ValueError(f"pairwise verdict must be A, B or TIE, got {str(value)[:20]!r}")
     if scale == "pass/fail":
         if isinstance(value, bool):
             return value
-        verdict = str(value).strip().lower().strip('"*. ')
-        if verdict in ("pass", "passed", "yes", "true", "safe"):
+        words = str(value).strip().strip('*"`\' ').split()
+        verdict = words[0].strip('*"`\'.,;:!()').lower() if words else ""
+        if verdict in ("pass", "passed", "passes"):
             return True
-        if verdict in ("fail", "failed", "no", "false", "unsafe"):
+        if verdict in ("fail", "failed", "fails"):
             return False
         raise ValueError(f"pass/fail verdict expected, got {str(value)[:20]!r}")
     if isinstance(scale, str):
         raise ValueError(f"unknown rubric scale {scale!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"numeric verdict expected, got {str(value)[:20]!r}") from None
     low, high = scale
-    if not low <= number <= high:
-        raise ValueError(f"verdict {number:g} outside the scale {low}-{high}")
-    return number
+    if isinstance(value, bool):
+        raise ValueError(f"numeric verdict expected, got {value!r}")
+    if isinstance(value, (int, float)):
+        number, denominator = float(value), None
+    else:
+        match = _NUMBER_VALUE.match(str(value).strip().strip('*"`\' '))
+        if not match:
+            raise ValueError(f"numeric verdict expected, got {str(value)[:20]!r}")
+        number = float(match.group(1))
+        denominator = float(match.group(2)) if match.group(2) else None
+    if denominator is not None and denominator != high:
+        raise ValueError(f"verdict {number:g}/{denominator:g} is on another scale than {low}-{high}")
+    if not low <= number <= high or number != int(number):
+        raise ValueError(f"verdict {number:g} is not on the scale {low}-{high}")
+    return int(number)
 
 
 # ---------------------------------------------------------------- judge client
@@ -235,17 +280,18 @@ def judge(settings: dict[str, Any], context: Context):
     async def score(item: Item) -> ScoreResult:
         reference = ", ".join(item.references) or "(none)"
         messages = render(rubric, question=conversation_text(item), reference=reference, response=item.response)
-        verdicts, errors = await sample_verdicts(messages, config, context, rubric.scale)
+        verdicts, errors = await sample_verdicts(messages, config, context, rubric.scale, (item.response,))
         return aggregate(verdicts, errors, rubric)
 
     return score
 
 
 async def sample_verdicts(messages: list[dict[str, str]], config: dict[str, Any], context: Context,
-                          scale: tuple[int, int] | str) -> tuple[list[Any], list[str]]:
+                          scale: tuple[int, int] | str, graded: tuple[str, ...] = ()) -> tuple[list[Any], list[str]]:
     """Ask the judge ``config["samples"]`` times; return parsed verdicts and per-sample errors.
 
-    An API error, a timeout or an unparsable reply is an error, never a verdict.
+    An API error, a timeout or an unparsable reply is an error, never a verdict; ``graded`` are
+    the graded responses (a verdict line quoted from one of them is an error).
     """
     replies = await asyncio.gather(*(call_judge(messages, config, i, context) for i in range(int(config["samples"]))))
     verdicts: list[Any] = []
@@ -255,7 +301,7 @@ async def sample_verdicts(messages: list[dict[str, str]], config: dict[str, Any]
             errors.append(reply["error"])
             continue
         try:
-            verdicts.append(parse_verdict(reply["text"], scale))
+            verdicts.append(parse_verdict(reply["text"], scale, graded))
         except ValueError as exc:
             errors.append(f"unparsable judge verdict: {exc}")
     return verdicts, errors
@@ -299,7 +345,7 @@ async def compare(item: Item, baseline_response: str, rubric: Rubric, config: di
     first, second = (baseline_response, item.response) if swap else (item.response, baseline_response)
     messages = render(rubric, question=conversation_text(item), reference=", ".join(item.references) or "(none)",
                       response_a=first, response_b=second)
-    winners, errors = await sample_verdicts(messages, config, context, "pairwise")
+    winners, errors = await sample_verdicts(messages, config, context, "pairwise", (first, second))
     mine = "B" if swap else "A"
     verdicts = [0.5 if winner == "TIE" else 1.0 if winner == mine else 0.0 for winner in winners]
     details: dict[str, Any] = {"swapped": swap, "samples": len(winners) + len(errors), "parsed": len(verdicts),

@@ -10,26 +10,72 @@ from prodbench.score.scorers import Context, Item, ScoreResult, SettingsError, r
 from prodbench.score.scorers._util import (
     check_keys,
     find_terms,
+    flag_setting,
+    negation_applies,
     normalize_answer,
     number_setting,
     quote,
     terms_or_reference,
     terms_setting,
 )
+from prodbench.score.scorers.answers import final_number
+from prodbench.score.scorers.matching import expected_polarity, polarity
+
+
+def _match_options(name: str, settings: dict[str, Any]) -> tuple[bool | str, bool | str, bool]:
+    """The ``negation``, ``polarity`` and ``inflections`` settings shared by the mention scorers."""
+    negation = flag_setting(name, settings, "negation", "auto")
+    polarity_flag = settings.get("polarity", "auto")
+    if polarity_flag not in ("auto", "yes", "no", False):
+        raise SettingsError(f"scorer {name!r}: polarity must be 'auto', 'yes', 'no' or false, got {polarity_flag!r}")
+    inflections = flag_setting(name, settings, "inflections", True)
+    if inflections == "auto":
+        raise SettingsError(f"scorer {name!r}: inflections must be true or false")
+    return negation, polarity_flag, bool(inflections)
+
+
+def _last_user_message(item: Item) -> str:
+    users = [str(m.get("content") or "") for m in item.record.get("messages", []) if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
+def polarity_problem(flag: Any, item: Item) -> str | None:
+    """Why the response contradicts a yes/no fact, or None.
+
+    ``auto`` takes the expected answer from a reference that starts with Yes or No; ``yes``/``no``
+    set it; ``false`` turns the check off.
+    """
+    if flag is False:
+        return None
+    expected = flag if flag in ("yes", "no") else next(
+        (p for p in (expected_polarity(r) for r in item.references) if p), None)
+    if expected is None:
+        return None
+    got = polarity(item.response, _last_user_message(item))
+    if got == "mixed":
+        return "says both yes and no to a yes/no question"
+    if got is not None and got != expected:
+        return f"answers {got!r} where the answer is {expected!r}"
+    return None
 
 
 @register("contains_any")
 def contains_any(settings: dict[str, Any], context: Context):
-    """Passes when the response mentions any of `any` (default: the record's references)."""
-    check_keys("contains_any", settings, ["any"])
+    """Passes when the response mentions any of `any` (default: the record's references), not negated."""
+    check_keys("contains_any", settings, ["any", "negation", "polarity", "inflections"])
     terms = terms_setting("contains_any", settings, "any")
+    negation, polarity_flag, inflections = _match_options("contains_any", settings)
 
     def score(item: Item) -> ScoreResult:
         wanted = terms_or_reference("contains_any", terms, item, "any")
-        found = find_terms(item.response, wanted)
+        problem = polarity_problem(polarity_flag, item)
+        if problem:
+            return ScoreResult(0.0, False, problem)
+        found = find_terms(item.response, wanted, negation_applies(negation, item), inflections)
         return ScoreResult.boolean(
             bool(found), f"mentions {quote(found[0])}" if found else "",
-            f"mentions none of {len(wanted)} acceptable answer(s)",
+            f"mentions none of {len(wanted)} acceptable answer(s) (negated mentions do not count)"
+            if negation_applies(negation, item) else f"mentions none of {len(wanted)} acceptable answer(s)",
         )
 
     return score
@@ -80,35 +126,6 @@ def regex(settings: dict[str, Any], context: Context):
         return ScoreResult.boolean(not matched, "avoids the pattern", "matches a forbidden pattern")
 
     return score
-
-
-_NUMBER = re.compile(r"(?<![\w.])[-\u2212]?[$\u20ac\u00a3]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-_ANSWER_MARKER = re.compile(r"(?:final answer|answer is|answer:|####|=>|total is|total:|result is)", re.IGNORECASE)
-
-
-def extract_numbers(text: str) -> list[float]:
-    """Every number in ``text`` in order ("1,234.5", "$20", "-3" and "45%" are understood)."""
-    numbers = []
-    for match in _NUMBER.finditer(text):
-        raw = match.group(0).replace("\u2212", "-")
-        raw = re.sub(r"[$\u20ac\u00a3,\s]", "", raw)
-        try:
-            numbers.append(float(raw))
-        except ValueError:
-            continue
-    return numbers
-
-
-def final_number(text: str) -> float | None:
-    """The final answer of a worked response: the first number after the last answer marker
-    ("answer is", "final answer", "####", ...), else the last number in the text."""
-    markers = list(_ANSWER_MARKER.finditer(text))
-    if markers:
-        after = extract_numbers(text[markers[-1].end():])
-        if after:
-            return after[0]
-    numbers = extract_numbers(text)
-    return numbers[-1] if numbers else None
 
 
 @register("numeric_answer")
@@ -257,18 +274,22 @@ def bullets(settings: dict[str, Any], context: Context):
 @register("must_mention")
 def must_mention(settings: dict[str, Any], context: Context):
     """Share of `terms` (default: references) mentioned; passes when at least `min` (default all) are."""
-    check_keys("must_mention", settings, ["terms", "min"])
+    check_keys("must_mention", settings, ["terms", "min", "negation", "polarity", "inflections"])
     terms = terms_setting("must_mention", settings, "terms")
     minimum = number_setting("must_mention", settings, "min", None, minimum=0)
+    negation, polarity_flag, inflections = _match_options("must_mention", settings)
 
     def score(item: Item) -> ScoreResult:
         wanted = terms_or_reference("must_mention", terms, item, "terms")
-        found = find_terms(item.response, wanted)
+        found = find_terms(item.response, wanted, negation_applies(negation, item), inflections)
         need = len(wanted) if minimum is None else min(minimum, len(wanted))
         missing = [t for t in wanted if t not in found]
         rationale = f"mentions {len(found)}/{len(wanted)} required terms"
         if missing:
             rationale += f"; missing {', '.join(quote(t) for t in missing[:3])}"
+        problem = polarity_problem(polarity_flag, item)
+        if problem:
+            return ScoreResult(0.0, False, f"{problem}; {rationale}")
         return ScoreResult(round(len(found) / len(wanted), 6), len(found) >= need, rationale)
 
     return score
