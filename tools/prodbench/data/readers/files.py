@@ -24,11 +24,14 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["LOG_SUFFIXES", "LogFile", "Position", "file_kind"]
+__all__ = ["LOG_SUFFIXES", "MAX_RECORD_BYTES", "LogFile", "Position", "file_kind"]
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv", ".tsv")
 BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
+# A single log record larger than this is reported as a bad record instead of being parsed and
+# anonymized (tens of megabytes of text in one prompt would hold ingest for minutes).
+MAX_RECORD_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,11 @@ class LogFile:
                 return
             for raw in self._raw_lines(handle):
                 if not raw.strip():
+                    continue
+                if len(raw) > MAX_RECORD_BYTES:
+                    yield self._line_no, self._consumed, self._line_no, (
+                        f"record too large ({len(raw) / 1e6:.1f} MB, the limit is {MAX_RECORD_BYTES / 1e6:.1f} MB "
+                        "per line): split the document, or anonymize it on its own with `prodbench anonymize`")
                     continue
                 try:
                     item: Any = orjson.loads(raw)
