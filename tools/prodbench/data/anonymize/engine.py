@@ -7,7 +7,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
 from prodbench.core.errors import UserError
-from prodbench.data.anonymize.fastpath import gate_for
+from prodbench.data.anonymize.gates import gate_for
 from prodbench.data.anonymize.names import find_names_and_places
 from prodbench.data.anonymize.patterns import STRUCTURED_DETECTORS
 from prodbench.data.anonymize.types import ENTITY_TYPES, PRIORITY, Finding

@@ -3,7 +3,7 @@
 Every shortcut here is a *necessary condition* of a detector: when it fails, the detector
 provably finds nothing (or a token provably yields nothing), so skipping it changes no output.
 
-* Text gates (:func:`gate_for`): a detector whose every pattern needs a decimal digit is not
+* Text gates (``gates.gate_for``, built on :func:`has_digit` and :func:`seven_digits`): a detector whose every pattern needs a decimal digit is not
   run on a text without one (most of a log's lines, and most re-scans, whose replaced values
   are blanked out); the phone detector needs seven digits.
 * Token shortcuts (:func:`token_plan`): the name detector's per-token work (a context-cue
@@ -18,7 +18,7 @@ provably finds nothing (or a token provably yields nothing), so skipping it chan
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -57,35 +57,6 @@ def has_digit(text: str) -> bool:
 def seven_digits(text: str) -> bool:
     """The phone detector's own entry test: at least seven characters for which ``isdigit()`` holds."""
     return sum(map(str.isdigit, text)) >= 7
-
-
-def _street_gate(text: str) -> bool:
-    from prodbench.data.anonymize.cues import TOWN_CUE_RE
-
-    # every street, lives-at and postcode pattern needs a digit; "the town of X" does not
-    return has_digit(text) or TOWN_CUE_RE.search(text) is not None
-
-
-@lru_cache(maxsize=1)
-def _gates() -> dict[Callable[[str], Iterable[object]], Callable[[str], bool]]:
-    from prodbench.data.anonymize import cues, patterns
-
-    return {
-        cues.find_cued_phones: has_digit,  # the value is digits
-        cues.find_cued_ids: has_digit,  # the value holds two digits (a lookahead)
-        cues.find_streets: _street_gate,
-        patterns.find_ibans: has_digit,
-        patterns.find_cards: has_digit,
-        patterns.find_ssns: has_digit,
-        patterns.find_vat_ids: has_digit,
-        patterns.find_phones: seven_digits,
-        patterns.find_dates_of_birth: has_digit,
-    }
-
-
-def gate_for(detector: Callable[[str], Iterable[object]]) -> Callable[[str], bool] | None:
-    """The necessary condition of ``detector`` on a text, or None (always run it)."""
-    return _gates().get(detector) if _ENABLED[0] else None
 
 
 # --------------------------------------------------------------------------- name tokens
