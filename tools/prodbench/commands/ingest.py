@@ -75,6 +75,8 @@ def command(logs: tuple[Path, ...], fmt: str, source: str | None, raw_dir: Path 
                                               id_column=id_column)
         result = ingest_files(project, params, paths, settings, output=output, llm_tagger=tagger)
         click.echo(f"{src}: {result.summary()}", err=True)
+        for warning in (result.tagging or {}).get("warnings", []):
+            click.echo(f"warning: {warning}", err=True)
         for bad in result.malformed_lines[:20]:
             click.echo(f"{bad['file']}:{bad['line']}: {bad['reason']}", err=True)
         if result.malformed > 20:

@@ -48,7 +48,7 @@ from prodbench.data.logs import (
     raw_logs,
     shape_messages,
 )
-from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
+from prodbench.data.tagging import LLMTagger, Tagger, Tags, needs_attention
 
 __all__ = [
     "FORMATS", "SOURCES", "IngestRun", "IngestSettings", "LogEntry", "Malformed", "PoolWriter",
@@ -177,6 +177,7 @@ class IngestRun:
         report: The report being filled.
         writer: Where new records go.
         llm_tagger: Optional LLM tagger used instead of the heuristics.
+        tagger: The project's rules with the optional LLM tagger (what tags each record).
         raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
         ledger: The PII ledger (values added, tombstones read). sweep: consistency across the run.
     """
@@ -192,6 +193,7 @@ class IngestRun:
     raw_seen: dict[bytes, str] = field(default_factory=dict)
     ledger: Ledger | None = None
     sweep: BatchSweep = field(default_factory=BatchSweep)
+    tagger: Tagger | None = None
 
     def malformed(self, label: str, line: int, reason: str) -> None:
         """Count a malformed entry (and list it, up to ``MAX_LISTED``)."""
@@ -242,8 +244,9 @@ def ingest_files(
     report = IngestReport(outputs=[project.rel(output)])
     writer = PoolWriter(output)
     ledger = open_ledger(project.root, params)
+    tagger = Tagger.from_params(project.root, params, llm_tagger)
     run = IngestRun(settings, anonymizer, index, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words()))
+                    ledger=ledger, sweep=BatchSweep(common_words()), tagger=tagger)
     try:
         for log in logs:
             label = project.rel(log)
@@ -260,9 +263,9 @@ def ingest_files(
     except BaseException:
         writer.abort()
         raise
+    report.tagging = tagger.report()
     if llm_tagger is not None:
-        report.llm_tagger = {"model": llm_tagger.model_name, "calls": llm_tagger.calls,
-                             "cache_hits": llm_tagger.cache_hits, "failures": llm_tagger.failures}
+        report.llm_tagger = llm_tagger.summary()
     return report
 
 
@@ -314,9 +317,8 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
         return
     index.add(rid, set_name="pool", signature=signature)
     raw_seen[raw_key] = rid
-    tags: Tags = heuristic_tag(messages, run.task_types, run.difficulties)
-    if run.llm_tagger is not None:
-        tags = run.llm_tagger.tag(messages, tags)
+    assert run.tagger is not None, "ingest_files sets the tagger"
+    tags: Tags = run.tagger.tag(messages)
     attention = needs_attention(tags, settings.review_confidence)
     review: dict[str, Any] = {"status": "pending"}
     if attention:

@@ -32,6 +32,7 @@ class IngestReport:
     formats: Counter[str] = field(default_factory=Counter)
     outputs: list[str] = field(default_factory=list)
     llm_tagger: dict[str, Any] | None = None
+    tagging: dict[str, Any] | None = None
     ledger: str = "not used"
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,7 +44,7 @@ class IngestReport:
             "task_types": dict(self.task_types), "difficulties": dict(self.difficulties),
             "needs_review": self.needs_review, "anonymized": dict(self.anonymized),
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
-            "ledger": self.ledger,
+            "tagging": self.tagging, "ledger": self.ledger,
         }
 
     def merge(self, other: IngestReport) -> IngestReport:
