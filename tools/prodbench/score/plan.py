@@ -3,6 +3,10 @@
 * :func:`plan_for` - the scorers (name, weight, settings) for one prompt: the task type's
   plan from ``score.plan`` merged with the record's ``checks`` (``false`` disables a
   scorer, an object adds it or overrides its settings; ``weight`` may be set there too).
+  A prompt with neither ``reference`` nor ``checks`` (a freshly ingested one) is scored by
+  the reference-free plan ``score.reference_free.<task type>`` (or its ``default``) when
+  params.yaml has one: an LLM judge with a rubric and k samples, or pairwise against a
+  baseline model.
 * :class:`ScorerBuilder` - builds (and memoises) the scorer callables of a plan, collecting
   every bad setting as a located :class:`~prodbench.core.errors.Problem`.
 """
@@ -43,6 +47,28 @@ def _valid_weight(weight: Any) -> bool:
     return not isinstance(weight, bool) and isinstance(weight, (int, float)) and weight >= 0
 
 
+def is_reference_free(record: Any) -> bool:
+    """True for a record with neither ``reference`` nor ``checks`` (nothing to score against)."""
+    return not record.get("reference") and not record.get("checks")
+
+
+def task_plan(record: Any, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The plan entries for a record's task type and the params.yaml field they come from.
+
+    A reference-free record (:func:`is_reference_free`) takes ``score.reference_free.<task
+    type>``, else ``score.reference_free.default``, when either exists; every other record
+    (or when neither exists) takes ``score.plan.<task type>``.
+    """
+    score = params.get("score") or {}
+    task_type = record.get("task_type")
+    if is_reference_free(record):
+        free = score.get("reference_free") or {}
+        for key in (task_type, "default"):
+            if isinstance(key, str) and free.get(key):
+                return list(free[key]), f"score.reference_free.{key}"
+    return list((score.get("plan") or {}).get(task_type) or []), f"score.plan.{task_type}"
+
+
 def plan_for(prompt: LoadedPrompt, params: dict[str, Any]) -> list[PlannedScorer]:
     """The scorers for ``prompt``: its task type's plan, merged with its ``checks``.
 
@@ -51,20 +77,20 @@ def plan_for(prompt: LoadedPrompt, params: dict[str, Any]) -> list[PlannedScorer
         params: Loaded params.yaml (``score.plan``).
 
     Returns:
-        The planned scorers, plan entries first (in plan order), then scorers the checks add.
+        The planned scorers, plan entries first (in plan order), then scorers the checks add;
+        the reference-free plan's for a record without reference and checks (:func:`task_plan`).
 
     Raises:
         UserError: A check has a bad value (e.g. a negative weight).
     """
     record = prompt.record
-    task_type = record.get("task_type")
-    plan = ((params.get("score") or {}).get("plan") or {}).get(task_type) or []
+    plan, where = task_plan(record, params)
     planned: dict[str, PlannedScorer] = {}
     for index, entry in enumerate(plan):
         name = entry["scorer"]
         settings = {k: v for k, v in entry.items() if k not in RESERVED_KEYS}
         planned[name] = PlannedScorer(name, float(entry.get("weight", 1.0)), settings,
-                                      ("params.yaml", 0, f"score.plan.{task_type}[{index}]"))
+                                      ("params.yaml", 0, f"{where}[{index}]"))
     for name, check in (record.get("checks") or {}).items():
         origin: Origin = (prompt.file, prompt.line, f"checks.{name}")
         if check is False:
@@ -82,6 +108,14 @@ def plan_for(prompt: LoadedPrompt, params: dict[str, Any]) -> list[PlannedScorer
         else:
             planned[name] = PlannedScorer(name, float(weight) if weight is not None else 1.0, overrides, origin)
     return list(planned.values())
+
+
+def prompt_problem(prompt: LoadedPrompt, planned: PlannedScorer, message: str) -> Problem:
+    """A scorer that cannot score ``prompt``, located at the prompt (file:line, id), naming the plan entry."""
+    source = planned.origin[2] if planned.origin[0] == "params.yaml" else "its checks"
+    return Problem(prompt.file, prompt.line, f"checks.{planned.name}",
+                   f"prompt {prompt.id}: {message} (scorer from {source}); give the prompt a `reference` or "
+                   f"`checks`, or score its task type with score.reference_free")
 
 
 class ScorerBuilder:
