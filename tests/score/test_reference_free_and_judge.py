@@ -26,8 +26,7 @@ from prodbench.score.judge_choice import check_judge
 from prodbench.score.scorable import unscorable
 
 KEY_ENV = "PRODBENCH_TEST_JUDGE_KEY"
-FREE = {"default": [{"scorer": "judge", "rubric": "harmlessness", "samples": 2}],
-        "safety": [{"scorer": "refusal"}]}
+FREE = {"default": [{"scorer": "judge", "rubric": "harmlessness", "samples": 2}]}
 
 
 def _invoke(*args: str) -> Any:
@@ -48,7 +47,7 @@ def test_prompts_without_reference_or_checks_take_the_reference_free_plan(make_r
     referenced = plan_for(make_record("c", "fact_recall", reference="20 EUR"), params)
     assert [(p.name, p.settings.get("samples"), p.origin[2]) for p in free] == [
         ("judge", 2, "score.reference_free.default[0]")]
-    assert [p.name for p in safety] == ["refusal"]
+    assert [p.name for p in safety] == ["refusal", "pii_leak"]  # its own plan needs no reference
     assert [p.name for p in referenced] == ["contains_any"]
 
 

@@ -3,23 +3,24 @@
 * :func:`plan_for` - the scorers (name, weight, settings) for one prompt: the task type's
   plan from ``score.plan`` merged with the record's ``checks`` (``false`` disables a
   scorer, an object adds it or overrides its settings; ``weight`` may be set there too).
-  A prompt with neither ``reference`` nor ``checks`` (a freshly ingested one) is scored by
-  the reference-free plan ``score.reference_free.<task type>`` (or its ``default``) when
-  params.yaml has one: an LLM judge with a rubric and k samples, or pairwise against a
-  baseline model.
+  A prompt with neither ``reference`` nor ``checks`` (a freshly ingested one) that its task
+  type's plan cannot score is scored by the reference-free plan
+  ``score.reference_free.<task type>`` (or its ``default``) when params.yaml has one: an LLM
+  judge with a rubric and k samples, or pairwise against a baseline model.
 * :class:`ScorerBuilder` - builds (and memoises) the scorer callables of a plan, collecting
   every bad setting as a located :class:`~prodbench.core.errors.Problem`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.records import LoadedPrompt
-from prodbench.score.scorers import Context, ScorerFn, SettingsError, get_scorer
+from prodbench.score.scorers import Context, Item, ScorerFn, SettingsError, get_scorer
 
 RESERVED_KEYS = ("scorer", "weight")
 
@@ -52,45 +53,54 @@ def is_reference_free(record: Any) -> bool:
     return not record.get("reference") and not record.get("checks")
 
 
-def task_plan(record: Any, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
-    """The plan entries for a record's task type and the params.yaml field they come from.
+def _entries(entries: list[dict[str, Any]], where: str) -> dict[str, PlannedScorer]:
+    planned: dict[str, PlannedScorer] = {}
+    for index, entry in enumerate(entries):
+        name = entry["scorer"]
+        settings = {k: v for k, v in entry.items() if k not in RESERVED_KEYS}
+        planned[name] = PlannedScorer(name, float(entry.get("weight", 1.0)), settings,
+                                      ("params.yaml", 0, f"{where}[{index}]"))
+    return planned
 
-    A reference-free record (:func:`is_reference_free`) takes ``score.reference_free.<task
-    type>``, else ``score.reference_free.default``, when either exists; every other record
-    (or when neither exists) takes ``score.plan.<task type>``.
-    """
-    score = params.get("score") or {}
+
+def reference_free_plan(record: Any, params: dict[str, Any]) -> list[PlannedScorer]:
+    """``score.reference_free.<task type>`` (else its ``default``) as planned scorers; empty when neither exists."""
+    free = ((params.get("score") or {}).get("reference_free")) or {}
     task_type = record.get("task_type")
-    if is_reference_free(record):
-        free = score.get("reference_free") or {}
-        for key in (task_type, "default"):
-            if isinstance(key, str) and free.get(key):
-                return list(free[key]), f"score.reference_free.{key}"
-    return list((score.get("plan") or {}).get(task_type) or []), f"score.plan.{task_type}"
+    for key in (task_type, "default"):
+        if isinstance(key, str) and free.get(key):
+            return list(_entries(list(free[key]), f"score.reference_free.{key}").values())
+    return []
 
 
-def plan_for(prompt: LoadedPrompt, params: dict[str, Any]) -> list[PlannedScorer]:
+def plan_for(prompt: LoadedPrompt, params: dict[str, Any], builder: ScorerBuilder | None = None) -> list[PlannedScorer]:
     """The scorers for ``prompt``: its task type's plan, merged with its ``checks``.
+
+    A record with neither ``reference`` nor ``checks`` whose task type plan cannot score it
+    (a scorer needs a reference: tried on an empty response, no model called) takes the
+    reference-free plan instead (:func:`reference_free_plan`), when params.yaml has one.
 
     Args:
         prompt: The prompt, as loaded by :func:`prodbench.core.prompts.load_prompts`.
-        params: Loaded params.yaml (``score.plan``).
+        params: Loaded params.yaml (``score.plan``, ``score.reference_free``).
+        builder: Builds the scorers for that trial (one is made when None; pass the stage's own).
 
     Returns:
-        The planned scorers, plan entries first (in plan order), then scorers the checks add;
-        the reference-free plan's for a record without reference and checks (:func:`task_plan`).
+        The planned scorers, plan entries first (in plan order), then scorers the checks add.
 
     Raises:
         UserError: A check has a bad value (e.g. a negative weight).
     """
     record = prompt.record
-    plan, where = task_plan(record, params)
-    planned: dict[str, PlannedScorer] = {}
-    for index, entry in enumerate(plan):
-        name = entry["scorer"]
-        settings = {k: v for k, v in entry.items() if k not in RESERVED_KEYS}
-        planned[name] = PlannedScorer(name, float(entry.get("weight", 1.0)), settings,
-                                      ("params.yaml", 0, f"{where}[{index}]"))
+    task_type = record.get("task_type")
+    planned = _entries(list(((params.get("score") or {}).get("plan") or {}).get(task_type) or []),
+                       f"score.plan.{task_type}")
+    if is_reference_free(record):
+        free = reference_free_plan(record, params)
+        if free:
+            builder = builder or ScorerBuilder(Context(params=params))
+            if not planned or builder.cannot_score(prompt, list(planned.values())):
+                return free
     for name, check in (record.get("checks") or {}).items():
         origin: Origin = (prompt.file, prompt.line, f"checks.{name}")
         if check is False:
@@ -141,6 +151,27 @@ class ScorerBuilder:
                 self.problems.append(Problem(*planned.origin, str(exc)))
                 self._cache[key] = None
         return self._cache[key]
+
+    def cannot_score(self, prompt: LoadedPrompt, plan: list[PlannedScorer]) -> list[tuple[PlannedScorer, str]]:
+        """The planned scorers that cannot score ``prompt`` and why, tried on an empty response.
+
+        No model is called: a model-based scorer's coroutine is created and closed. A scorer
+        that cannot be built is a plan problem (in :attr:`problems`), not listed here.
+        """
+        item = Item(record=prompt.record, response="", run_row={}, model="")
+        out = []
+        for planned in plan:
+            scorer = self.build(planned)
+            if scorer is None:
+                continue
+            try:
+                outcome = scorer(item)
+            except SettingsError as exc:
+                out.append((planned, str(exc)))
+                continue
+            if inspect.iscoroutine(outcome):
+                outcome.close()
+        return out
 
     def raise_problems(self) -> None:
         """Raise every problem found so far at once (duplicates dropped), if any.

@@ -14,7 +14,6 @@ module is imported; see ``prodbench.validate.rules.RULE_MODULES``) and ``prodben
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import orjson
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.records import LoadedPrompt
 from prodbench.score.plan import ScorerBuilder, plan_for, prompt_problem
-from prodbench.score.scorers import Context, Item, SettingsError
+from prodbench.score.scorers import Context
 
 
 class ScorableCheck:
@@ -46,7 +45,7 @@ class ScorableCheck:
         if not isinstance(prompt.record.get("task_type"), str) or not isinstance(prompt.record.get("messages"), list):
             return []  # the schema check reports it
         try:
-            plan = plan_for(prompt, self.params)
+            plan = plan_for(prompt, self.params, self.builder)
         except UserError as exc:
             return list(exc.problems)
         if not plan:
@@ -54,22 +53,10 @@ class ScorableCheck:
                             f"prompt {prompt.id}: no scorers for task type {prompt.task_type!r}; add it to "
                             "score.plan (or score.reference_free), or give the prompt `checks`")]
         out: list[Problem] = []
-        item = Item(record=prompt.record, response="", run_row={}, model="")
-        for planned in plan:
-            before = len(self.builder.problems)
-            scorer = self.builder.build(planned)
-            if scorer is None:
-                origin = self.builder.problems[-1] if len(self.builder.problems) > before else None
-                if origin is not None and origin.file == prompt.file:
-                    out.append(origin)  # a bad check of this prompt (a bad plan entry is reported once, below)
-                continue
-            try:
-                outcome = scorer(item)
-            except SettingsError as exc:
-                out.append(prompt_problem(prompt, planned, str(exc)))
-                continue
-            if inspect.iscoroutine(outcome):
-                outcome.close()  # a model-based scorer: nothing is called
+        for planned in plan:  # a bad check of this prompt is located at the prompt
+            if self.builder.build(planned) is None and planned.origin[0] == prompt.file:
+                out += [p for p in self.builder.problems if p.file == prompt.file and p.line == prompt.line]
+        out += [prompt_problem(prompt, planned, message) for planned, message in self.builder.cannot_score(prompt, plan)]
         return out
 
     def plan_problems(self) -> list[Problem]:

@@ -94,7 +94,7 @@ def _build_plans(records: list[LoadedPrompt], params: dict[str, Any],
     """Every prompt's plan, with each scorer built once; a task type without scorers is a problem."""
     plans: dict[str, list[PlannedScorer]] = {}
     for record in records:
-        plans[record.id] = plan_for(record, params)
+        plans[record.id] = plan_for(record, params, builder)
         if not plans[record.id]:
             builder.problems.append(Problem(
                 record.file, record.line, "task_type",
