@@ -139,6 +139,7 @@ class ScorerBuilder:
     def __init__(self, context: Context) -> None:
         self.context = context
         self._cache: dict[str, ScorerFn | None] = {}
+        self._trials: dict[str, str | None] = {}  # scorer key -> why it cannot score a prompt without reference
         self.problems: list[Problem] = []
 
     def build(self, planned: PlannedScorer) -> ScorerFn | None:
@@ -155,22 +156,32 @@ class ScorerBuilder:
     def cannot_score(self, prompt: LoadedPrompt, plan: list[PlannedScorer]) -> list[tuple[PlannedScorer, str]]:
         """The planned scorers that cannot score ``prompt`` and why, tried on an empty response.
 
+        Only a prompt without ``reference`` is tried (a missing reference is what a plan
+        can lack for a prompt; settings errors surface when the scorer is built), and each
+        scorer and settings once: whether it needs a reference does not depend on the text.
         No model is called: a model-based scorer's coroutine is created and closed. A scorer
         that cannot be built is a plan problem (in :attr:`problems`), not listed here.
         """
+        if prompt.record.get("reference"):
+            return []
         item = Item(record=prompt.record, response="", run_row={}, model="")
         out = []
         for planned in plan:
             scorer = self.build(planned)
             if scorer is None:
                 continue
-            try:
-                outcome = scorer(item)
-            except SettingsError as exc:
-                out.append((planned, str(exc)))
-                continue
-            if inspect.iscoroutine(outcome):
-                outcome.close()
+            key = planned.name + json.dumps(planned.settings, sort_keys=True, default=str)
+            if key not in self._trials:
+                self._trials[key] = None
+                try:
+                    outcome = scorer(item)
+                except SettingsError as exc:
+                    self._trials[key] = str(exc)
+                else:
+                    if inspect.iscoroutine(outcome):
+                        outcome.close()
+            if self._trials[key] is not None:
+                out.append((planned, str(self._trials[key])))
         return out
 
     def raise_problems(self) -> None:
