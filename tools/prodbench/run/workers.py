@@ -66,12 +66,13 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _child(runner: Runner, part: list[LoadedPrompt], concurrency: int, conn: Connection, parent_pid: int,
-           index: int) -> None:
+           index: int, share: float) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports, children just stop
     runner.cache.fork_writer(f"w{index}")  # this child's own cache log: no lost entry if the parent dies
     runner.stats = RunStats(runner.stats.model)  # count only this child's work (sent at the end)
     runner.settings = replace(runner.settings, concurrency=concurrency)
+    runner.client.pacer.share(share)  # this child's part of the model's rate limits
     runner.on_row = lambda row: conn.send(("row", row))
     runner.on_retry_hook = lambda: conn.send(("retry",))
     code = 0
@@ -107,7 +108,8 @@ def run_forked(runner: Runner, todo: list[LoadedPrompt], workers: int,
         if not part:
             continue
         receiver, sender = context.Pipe(duplex=False)
-        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid, index),
+        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid, index,
+                                                     share / max(1, concurrency)),
                                daemon=True)
         proc.start()
         sender.close()
