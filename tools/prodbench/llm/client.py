@@ -102,7 +102,8 @@ async def call_with_retries(
     max_retries = settings.max_retries
     while True:
         outcome.attempts += 1
-        reserved = await pacer.acquire(tokens) if pacer is not None else 0.0
+        if pacer is not None:
+            await pacer.acquire(tokens)
         start = time.perf_counter()
         try:
             # the model call gets the same timeout; this guard also covers a provider that ignores it.
@@ -111,9 +112,7 @@ async def call_with_retries(
             outcome.response = parse_response(response)
             outcome.error = None
             if pacer is not None:
-                usage = outcome.response.get("usage") or {}
-                pacer.release(rate_headers(response), rate_limited=False, reserved=reserved,
-                              used_tokens=usage.get("total_tokens"))
+                pacer.release(rate_headers(response), rate_limited=False)
             return outcome
         except asyncio.CancelledError:
             if pacer is not None:
@@ -123,7 +122,7 @@ async def call_with_retries(
             outcome.latency_s = time.perf_counter() - start
             outcome.error = error_record(exc)
             if pacer is not None:
-                pacer.release(rate_headers(exc), rate_limited=outcome.error["status"] == 429, reserved=reserved,
+                pacer.release(rate_headers(exc), rate_limited=outcome.error["status"] == 429,
                               retry_after=retry_after_s(exc))
             if outcome.attempts > max_retries or not is_retryable(exc):
                 return outcome

@@ -9,7 +9,7 @@ One :class:`Pacer` per model client sits in front of every attempt
 * **Learned limits.** ``x-ratelimit-limit-requests``/``-tokens`` (per minute, the OpenAI
   convention) start the same buckets when the config sets none; ``x-ratelimit-remaining-*`` at
   zero holds every call until ``x-ratelimit-reset-*``. Until the first answer shows whether
-  such headers exist (or for at most a second), at most :data:`INITIAL_WINDOW` calls are in
+  such headers exist (or for at most 3 s), at most :data:`INITIAL_WINDOW` calls are in
   flight (one round trip, once per client).
 * **429s.** A rate-limited answer halves the concurrency limit (multiplicative decrease), holds
   every call for its ``Retry-After`` (or the reset time), and each success adds ``1/limit``
@@ -34,7 +34,7 @@ _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PREFIX = "llm_provider-"
 MARGIN = 0.98  # ask at 98 % of a limit: clocks and arrival jitter never cross it
 INITIAL_WINDOW = 4  # calls in flight before the first answer (and its headers) arrives
-PROBE_S = 1.0  # longest the initial window holds if the first answer is slow
+PROBE_S = 3.0  # longest the initial window holds if the first answer is slow
 
 
 def parse_reset(value: str | None) -> float | None:
@@ -98,10 +98,6 @@ class _Bucket:
         self.tat = start + cost / self.rate
         return start
 
-    def adjust(self, delta: float) -> None:
-        """Correct an estimate after the fact (actual - estimated units)."""
-        self.tat += delta / self.rate
-
 
 class Pacer:
     """Paces one model's calls (see the module docstring).
@@ -143,12 +139,12 @@ class Pacer:
             self._loop, self._wake, self.in_flight = loop, asyncio.Event(), 0
         return self._wake
 
-    async def acquire(self, tokens: float = 0.0) -> float:
-        """Wait until a call may start; returns the token estimate reserved (for :meth:`release`)."""
+    async def acquire(self, tokens: float = 0.0) -> None:
+        """Wait until a call may start (``tokens``: its estimated tokens, for a tokens limit)."""
         wake = self._event()
         if not self.paced and not self.probing and self.limit >= self.ceiling:
             self.in_flight += 1
-            return 0.0
+            return
         while True:
             now = time.monotonic()
             if self.probing:
@@ -168,22 +164,20 @@ class Pacer:
         start = now
         if self.requests is not None:
             start = max(start, self.requests.reserve(now, 1.0))
-        reserved = 0.0
         if self.tokens is not None and tokens > 0:
-            reserved = tokens
             start = max(start, self.tokens.reserve(now, tokens))
         if start > now:
             await asyncio.sleep(start - now)
-        return reserved
 
-    def release(self, headers: Mapping[str, str], *, rate_limited: bool, reserved: float = 0.0,
-                used_tokens: int | None = None, retry_after: float | None = None) -> None:
-        """Account for a finished attempt: its headers, whether it was a 429, the tokens it used."""
+    def release(self, headers: Mapping[str, str], *, rate_limited: bool, retry_after: float | None = None) -> None:
+        """Account for a finished attempt: its headers and whether it was a 429.
+
+        Token estimates are not corrected by the usage the answer reports: providers count
+        ``max_tokens`` against the limit when the request arrives, as the estimate does.
+        """
         self.in_flight = max(0, self.in_flight - 1)
         now = time.monotonic()
         self._learn(headers, now)
-        if self.tokens is not None and used_tokens is not None and reserved:
-            self.tokens.adjust(used_tokens - reserved)
         if rate_limited:
             self.rate_limited += 1
             self.paced = True
@@ -205,6 +199,7 @@ class Pacer:
             if limit and getattr(self, kind) is None and (self.rpm if kind == "requests" else self.tpm) is None:
                 bucket = _Bucket(limit * MARGIN)
                 bucket.rate *= self.fraction
+                bucket.tat = now + self.in_flight / bucket.rate if kind == "requests" else now  # the calls out now
                 setattr(self, kind, bucket)
                 self.paced = True
             remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
