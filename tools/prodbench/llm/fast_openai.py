@@ -18,6 +18,7 @@ error records and redaction (:mod:`prodbench.llm.retry`) treat both paths alike.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import weakref
 from collections.abc import AsyncIterator, Mapping
@@ -146,28 +147,39 @@ class FastOpenAI:
     def __init__(self, endpoint: Endpoint, timeout_s: float) -> None:
         self.endpoint = endpoint
         self.timeout_s = float(timeout_s)
+        self.proxy: str | None = None  # HTTP(S)_PROXY / NO_PROXY, read once (not twice per request)
+        with contextlib.suppress(LookupError, ValueError):
+            from aiohttp.helpers import get_env_proxy_for_url
+            from yarl import URL
+
+            proxy, _ = get_env_proxy_for_url(URL(endpoint.url))
+            self.proxy = str(proxy)
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, Any]] = (
             weakref.WeakKeyDictionary())
+        self._last: tuple[asyncio.AbstractEventLoop, Any] | None = None  # the current loop's session, no lookup
 
     async def _session(self) -> Any:
         loop = asyncio.get_running_loop()
+        if self._last is not None and self._last[0] is loop and not self._last[1].closed:
+            return self._last[1]
         held = self._sessions.get(loop)
         if held is not None and not held[0].closed:
             return held[0]
         import aiohttp
 
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, enable_cleanup_closed=True),
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s), trust_env=True,
-            skip_auto_headers=("User-Agent",), json_serialize=lambda o: orjson.dumps(o).decode())
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300), cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=self.timeout_s), skip_auto_headers=("User-Agent",))
         holder = _hold(session)
         await holder.__anext__()  # the loop now finalises it (closing the session) at shutdown
         self._sessions[loop] = (session, holder)
+        self._last = (loop, session)
         return session
 
     async def aclose(self) -> None:
         """Close this event loop's session, if any."""
         held = self._sessions.pop(asyncio.get_running_loop(), None)
+        self._last = None
         if held is not None:
             await held[1].aclose()
 
@@ -182,7 +194,8 @@ class FastOpenAI:
         session = await self._session()
         body = orjson.dumps({"model": self.endpoint.model, "messages": messages, **params})
         try:
-            async with session.post(self.endpoint.url, data=body, headers=self.endpoint.headers) as response:
+            async with session.post(self.endpoint.url, data=body, headers=self.endpoint.headers,
+                                    proxy=self.proxy) as response:
                 raw = await response.read()
                 status, headers = response.status, response.headers
         except asyncio.TimeoutError:
