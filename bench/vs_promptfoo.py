@@ -232,10 +232,10 @@ def main() -> None:
                 for tool in tools[shift:] + tools[:shift]:
                     tool()
             if args.zero_prompts:
-                tag = (f"{args.zero_prompts} x 0 ms, c={args.zero_concurrency}",)
+                zero = (f"{args.zero_prompts} x 0 ms, c={args.zero_concurrency}",)
                 pair: list[Callable[[], None]] = [
-                    lambda: bench.prodbench(fast_port, args.zero_prompts, args.zero_concurrency, tag),
-                    lambda: bench.raw(fast_port, args.zero_prompts, args.zero_concurrency, tag)]
+                    lambda zero=zero: bench.prodbench(fast_port, args.zero_prompts, args.zero_concurrency, zero),
+                    lambda zero=zero: bench.raw(fast_port, args.zero_prompts, args.zero_concurrency, zero)]
                 for tool in pair if repeat % 2 == 0 else pair[::-1]:
                     tool()
             print(f"repeat {repeat + 1}/{args.repeat} done, load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -22,6 +22,7 @@ Forked workers (:mod:`prodbench.run.workers`) each get a :meth:`Pacer.share` of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Mapping
@@ -156,10 +157,8 @@ class Pacer:
                 break
             wake.clear()
             delay = self.hold_until - now if self.in_flight < cap else (PROBE_S if self.probing else None)
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay if delay and delay > 0 else None)
-            except asyncio.TimeoutError:
-                pass
         self.in_flight += 1
         start = now
         if self.requests is not None:
