@@ -13,12 +13,15 @@ and prints each step's wall time, the calls the server saw (3 expected) and the 
 ``--with-install`` first times ``python -m venv`` + ``pip install -e <repo>`` into a fresh
 virtual environment with pip's (warm) cache, as a CI runner with a cached pip directory would.
 ``--profile`` writes a cProfile of the diff step and prints its top functions.
+``--paths fast,litellm`` times the loop on both call paths (``PRODBENCH_CALL_PATH``), alternating
+within each repeat: what the fast path saves the PR loop (no litellm import).
 
 Usage::
 
     python bench/pr_loop_clock.py                  # 1,000 prompts, 3 edited, install excluded
     python bench/pr_loop_clock.py --repeat 3       # medians
     python bench/pr_loop_clock.py --with-install   # plus venv + pip install (warm pip cache)
+    python bench/pr_loop_clock.py --repeat 3 --paths fast,litellm
 """
 
 from __future__ import annotations
@@ -101,6 +104,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--with-install", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the diff step and print its top functions")
+    parser.add_argument("--paths", default="auto", help="comma-separated call paths to time: auto/fast, litellm")
     args = parser.parse_args()
     server, port = start_server(args.latency)
     base_url = f"http://127.0.0.1:{port}/v1"
@@ -108,44 +112,53 @@ def main() -> None:
     env.pop("PRODBENCH_ROOT", None)
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}: {args.prompts} prompts, 3 edited, {args.latency * 1000:.0f} ms answers")
-    totals: list[float] = []
+    totals: dict[str, list[float]] = {}
+    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     try:
-        for _ in range(args.repeat):
-            workdir = Path(tempfile.mkdtemp(prefix="prodbench-clock-"))
-            try:
-                root = workdir / "repo"
-                base = build_repo(root, base_url, args.prompts, env)
-                edit_three(root)
-                steps = [install_step(workdir)] if args.with_install else []
-                prodbench = [sys.executable, "-m", "prodbench.cli"]
-                if args.profile:
-                    prodbench = [sys.executable, "-m", "cProfile", "-o", str(workdir / "diff.prof"), "-m",
-                                 "prodbench.cli"]
-                steps.append(step("prodbench validate", [sys.executable, "-m", "prodbench.cli", "validate"],
-                                  root, env))
-                steps.append(step("prodbench diff --base <sha>", [*prodbench, "diff", "--base", base,
-                                                                  "--cached-only-without-keys"], root, env, port))
-                if not (root / "reports" / "pr-comment.md").exists():
-                    raise RuntimeError(f"no reports/pr-comment.md: {steps[-1]['out'][-3000:]}")
-                clock = sum(s["wall"] for s in steps if not s["step"].startswith("venv"))
-                for s in steps:
-                    print(f"  {s['step']:<44} {s['wall']:>7.2f} s   {s['calls']} calls")
-                print(f"  {'PR -> reports/pr-comment.md (install excluded)':<44} {clock:>7.2f} s")
-                if args.with_install:
-                    print(f"  {'... install included':<44} {clock + steps[0]['wall']:>7.2f} s")
-                totals.append(clock)
-                if args.profile:
-                    import pstats
-
-                    pstats.Stats(str(workdir / "diff.prof")).sort_stats("cumulative").print_stats(25)
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        if args.repeat > 1:
-            print(f"median over {args.repeat}: {statistics.median(totals):.2f} s (runs: "
-                  f"{', '.join(f'{t:.2f}' for t in totals)})")
+        for repeat in range(args.repeat):
+            for path in paths[repeat % len(paths):] + paths[:repeat % len(paths)]:
+                path_env = {**env, "PRODBENCH_CALL_PATH": path}
+                totals.setdefault(path, []).append(clock_once(args, base_url, port, path_env, path))
+        for path, values in totals.items():
+            print(f"{path}: median over {len(values)}: {statistics.median(values):.2f} s (runs: "
+                  f"{', '.join(f'{t:.2f}' for t in values)})")
     finally:
         server.terminate()
         server.wait(10)
+
+
+def clock_once(args: argparse.Namespace, base_url: str, port: int, env: dict[str, str], path: str) -> float:
+    """One PR from a fresh repo: build, edit, then the timed steps; returns the clock (install excluded)."""
+    print(f"call path {path}:")
+    workdir = Path(tempfile.mkdtemp(prefix="prodbench-clock-"))
+    try:
+        root = workdir / "repo"
+        base = build_repo(root, base_url, args.prompts, env)
+        edit_three(root)
+        steps = [install_step(workdir)] if args.with_install else []
+        prodbench = [sys.executable, "-m", "prodbench.cli"]
+        if args.profile:
+            prodbench = [sys.executable, "-m", "cProfile", "-o", str(workdir / "diff.prof"), "-m",
+                         "prodbench.cli"]
+        steps.append(step("prodbench validate", [sys.executable, "-m", "prodbench.cli", "validate"],
+                          root, env))
+        steps.append(step("prodbench diff --base <sha>", [*prodbench, "diff", "--base", base,
+                                                          "--cached-only-without-keys"], root, env, port))
+        if not (root / "reports" / "pr-comment.md").exists():
+            raise RuntimeError(f"no reports/pr-comment.md: {steps[-1]['out'][-3000:]}")
+        clock = sum(s["wall"] for s in steps if not s["step"].startswith("venv"))
+        for s in steps:
+            print(f"  {s['step']:<44} {s['wall']:>7.2f} s   {s['calls']} calls")
+        print(f"  {'PR -> reports/pr-comment.md (install excluded)':<44} {clock:>7.2f} s")
+        if args.with_install:
+            print(f"  {'... install included':<44} {clock + steps[0]['wall']:>7.2f} s")
+        if args.profile:
+            import pstats
+
+            pstats.Stats(str(workdir / "diff.prof")).sort_stats("cumulative").print_stats(25)
+        return clock
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
