@@ -71,7 +71,7 @@ def _loaded(record: dict, set_name: str = "golden", file: str | None = None, lin
     return LoadedPrompt(record, set_name, file or f"prompts/{set_name}/x.jsonl", line)
 
 
-REPO_FILES = ("params.yaml", "dvc.yaml", "schemas", "prompts", ".dvcignore", "tools")
+REPO_FILES = ("params.yaml", "dvc.yaml", "schemas", "prompts", "rubrics", ".dvcignore", "tools")
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 
 

@@ -13,7 +13,11 @@ Features:
     * configurable latency (seconds, per request);
     * failure injection with :meth:`LLMServer.fail`: ``"429"`` (with ``Retry-After``),
       ``"500"``, ``"hang"`` (never answers; the client must time out), ``"malformed"``
-      (200 with a truncated JSON body) and ``"disconnect"`` (closes the socket).
+      (200 with a truncated JSON body) and ``"disconnect"`` (closes the socket);
+    * provider-style rate limits with :meth:`LLMServer.limit` (requests and tokens per minute,
+      token buckets refilled continuously): a request over a limit gets 429 with
+      ``Retry-After``/``retry-after-ms``; every answer carries OpenAI's
+      ``x-ratelimit-limit-*``, ``x-ratelimit-remaining-*`` and ``x-ratelimit-reset-*`` headers.
 
 Use from pytest (the module is importable as ``llm_server`` from test files in tests/)::
 
@@ -41,9 +45,10 @@ Point litellm at it with: model ``"openai/<any name>"``, ``api_base=server.api_b
 Run standalone (a separate process keeps its CPU off the client's core)::
 
     python tests/llm_server.py --latency 0.05      # prints "PORT <n>" then serves
+    python tests/llm_server.py --latency 0.05 --rpm 600   # 600 requests/minute, 1 s of burst
 
-``GET /stats`` returns ``{"total_calls": n, "faults_served": {...}}`` for callers in
-another process.
+``GET /stats`` returns ``{"total_calls": n, "faults_served": {...}, "rate_limited": n}`` for
+callers in another process.
 """
 
 from __future__ import annotations
@@ -102,12 +107,59 @@ class FaultRule:
 
 
 @dataclass
+class RateLimit:
+    """Requests and tokens per minute, as token buckets holding ``burst_s`` seconds of each."""
+
+    rpm: float | None = None
+    tpm: float | None = None
+    burst_s: float = 1.0
+    requests: float = 0.0
+    tokens: float = 0.0
+    stamp: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.requests, self.tokens, self.stamp = self._cap(self.rpm), self._cap(self.tpm), time.monotonic()
+
+    def _cap(self, per_minute: float | None) -> float:
+        return max(1.0, per_minute / 60.0 * self.burst_s) if per_minute else 0.0
+
+    def admit(self, cost: float) -> tuple[bool, dict[str, str]]:
+        """Take one request costing ``cost`` tokens if both buckets allow; the headers to send."""
+        now = time.monotonic()
+        elapsed, self.stamp = now - self.stamp, now
+        if self.rpm:
+            self.requests = min(self._cap(self.rpm), self.requests + elapsed * self.rpm / 60.0)
+        if self.tpm:
+            self.tokens = min(self._cap(self.tpm), self.tokens + elapsed * self.tpm / 60.0)
+        wait = 0.0
+        if self.rpm and self.requests < 1.0:
+            wait = (1.0 - self.requests) / (self.rpm / 60.0)
+        if self.tpm and self.tokens < min(cost, self._cap(self.tpm)):
+            wait = max(wait, (min(cost, self._cap(self.tpm)) - self.tokens) / (self.tpm / 60.0))
+        admitted = wait == 0.0
+        if admitted:
+            self.requests -= 1.0 if self.rpm else 0.0
+            self.tokens -= cost if self.tpm else 0.0
+        headers: dict[str, str] = {}
+        for kind, limit, left in (("requests", self.rpm, self.requests), ("tokens", self.tpm, self.tokens)):
+            if limit:
+                reset = (self._cap(limit) - left) / (limit / 60.0)
+                headers.update({f"x-ratelimit-limit-{kind}": f"{limit:g}",
+                                f"x-ratelimit-remaining-{kind}": str(max(0, int(left))),
+                                f"x-ratelimit-reset-{kind}": f"{reset:.3f}s"})
+        if not admitted:
+            headers.update({"retry-after": f"{wait:.3f}", "retry-after-ms": str(max(1, round(wait * 1000)))})
+        return admitted, headers
+
+
+@dataclass
 class _State:
     total_calls: int = 0
     calls_by_prompt: Counter = field(default_factory=Counter)
     requests: list[dict[str, Any]] = field(default_factory=list)
     request_times: list[float] = field(default_factory=list)
     faults_served: Counter = field(default_factory=Counter)
+    rate_limited: int = 0
 
 
 class LLMServer:
@@ -138,6 +190,7 @@ class LLMServer:
         self.port = port
         self.record_requests = record_requests
         self._rules: list[FaultRule] = []
+        self._limit: RateLimit | None = None
         self._state = _State()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -177,6 +230,26 @@ class LLMServer:
     def faults_served(self) -> Counter:
         """How many injected faults of each kind were served."""
         return self._state.faults_served
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests answered 429 by the rate limit of :meth:`limit` (injected 429s not included)."""
+        return self._state.rate_limited
+
+    def limit(self, rpm: float | None = None, tpm: float | None = None, burst_s: float = 1.0) -> RateLimit:
+        """Enforce provider-style rate limits from now on (None for both: no limit).
+
+        Args:
+            rpm: Requests per minute.
+            tpm: Tokens per minute (prompt words + ``max_tokens``, default 16, per request).
+            burst_s: Seconds of each limit the buckets hold (requests allowed at once).
+
+        Returns:
+            The limit (its buckets; replaced by the next call).
+        """
+        with self._lock:
+            self._limit = RateLimit(rpm, tpm, burst_s) if (rpm or tpm) else None
+            return self._limit  # type: ignore[return-value]
 
     def reset_counters(self) -> None:
         """Zero every counter and forget recorded requests."""
@@ -306,7 +379,8 @@ class LLMServer:
     async def _dispatch(self, method: str, path: str, raw: bytes, writer: asyncio.StreamWriter) -> bool:
         """Answer one request; return False to close the connection."""
         if method == "GET" and path == "/stats":  # counters for out-of-process users (bench/)
-            stats = {"total_calls": self.total_calls, "faults_served": dict(self.faults_served)}
+            stats = {"total_calls": self.total_calls, "faults_served": dict(self.faults_served),
+                     "rate_limited": self.rate_limited}
             self._send(writer, "200 OK", json.dumps(stats).encode("utf-8"))
             await writer.drain()
             return True
@@ -335,6 +409,16 @@ class LLMServer:
             if rule is not None:
                 rule.hits += 1
                 state.faults_served[rule.kind] += 1
+            limit_headers: dict[str, str] = {}
+            if rule is None and self._limit is not None:
+                cost = sum(len(str(m.get("content") or "").split()) for m in body.get("messages") or [])
+                admitted, limit_headers = self._limit.admit(cost + int(body.get("max_tokens") or 16))
+                if not admitted:
+                    state.rate_limited += 1
+                    error = b'{"error": {"message": "Rate limit reached for requests", "type": "requests", "code": "rate_limit_exceeded"}}'
+                    self._send(writer, "429 Too Many Requests", error, limit_headers)
+                    await writer.drain()
+                    return True
         latency = self.latency(body) if callable(self.latency) else self.latency
         if latency:
             await asyncio.sleep(latency)
@@ -371,7 +455,7 @@ class LLMServer:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
-        self._send(writer, "200 OK", json.dumps(payload).encode("utf-8"))
+        self._send(writer, "200 OK", json.dumps(payload).encode("utf-8"), limit_headers)
         await writer.drain()
         return True
 
@@ -413,8 +497,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--rpm", type=float, default=None, help="requests per minute (429 above)")
+    parser.add_argument("--tpm", type=float, default=None, help="tokens per minute (429 above)")
+    parser.add_argument("--burst-s", type=float, default=1.0, help="seconds of each limit allowed at once")
     args = parser.parse_args(argv)
     server = LLMServer(latency=args.latency, host=args.host, port=args.port, record_requests=False).start()
+    server.limit(args.rpm, args.tpm, args.burst_s)
     print(f"PORT {server.port}", flush=True)
     try:
         while True:

@@ -71,8 +71,11 @@ def repo_root(pytestconfig: pytest.Config) -> Path:
 
 @pytest.fixture
 def empty_project(project_dir: Path) -> Path:
-    """``project_dir`` without the example prompts and golden lock (cwd is set to it)."""
+    """``project_dir`` without the example prompts and golden lock (cwd is set to it).
+
+    The project's tagging rules (``prompts/tagging_rules.yaml``, named in params.yaml) stay.
+    """
     for path in sorted((project_dir / "prompts").rglob("*"), reverse=True):
-        if path.is_file():
+        if path.is_file() and path.name != "tagging_rules.yaml":
             path.unlink()
     return project_dir

@@ -132,23 +132,23 @@ def test_interrupted_ingest_resumes_from_its_last_checkpoint(empty_project: Path
     log.write_bytes(b"".join(line(i) for i in range(12)))
     project = Project(empty_project)
     params = load_params(project)
-    real_tag = ingest_module.heuristic_tag
+    real_tag = ingest_module.Tagger.tag
     calls = []
 
-    def tag_then_crash(*args: object, **kwargs: object) -> object:  # the 6th record: Ctrl-C mid-ingest
+    def tag_then_crash(self: object, *args: object, **kwargs: object) -> object:  # the 6th record: Ctrl-C
         calls.append(1)
         if len(calls) == 6:
             raise KeyboardInterrupt
-        return real_tag(*args, **kwargs)  # type: ignore[arg-type]
+        return real_tag(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ingest_module, "heuristic_tag", tag_then_crash)
+    monkeypatch.setattr(ingest_module.Tagger, "tag", tag_then_crash)
     settings = IngestSettings.from_params(params, checkpoint_seconds=0.0)
     with pytest.raises(KeyboardInterrupt):
         ingest_files(project, params, [log], settings)
     pool = empty_project / "prompts" / "pool" / "production.jsonl"
     assert len(read_jsonl(pool)) == 5  # the checkpoints before the interruption are kept
     assert not list(pool.parent.glob(".*.new"))  # no staged temp file left behind
-    monkeypatch.setattr(ingest_module, "heuristic_tag", real_tag)
+    monkeypatch.setattr(ingest_module.Tagger, "tag", real_tag)
     assert invoke("ingest", str(log)).exit_code == 0
     rep = report(empty_project)
     assert rep["read"] == 7 and rep["sources"][0]["from_line"] == 6

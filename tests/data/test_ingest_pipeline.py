@@ -147,10 +147,11 @@ def test_llm_tagger_through_litellm_is_cached(project: Path, monkeypatch: pytest
         assert server.total_calls == 1 and tagger.cache_hits == 1
         assert "How do I export invoices?" in server.requests[0]["messages"][0]["content"]
 
-        # an unusable answer falls back to the heuristic tags
+        # an unusable answer falls back to the heuristic tags, visibly, and counts as a failure
         answer.update(task_type="not-a-type")
         other = tagger.tag([{"role": "user", "content": "Something else entirely?"}], fallback)
-        assert other == fallback
+        assert other.task_type == fallback.task_type and other.method == "heuristic"
+        assert "unusable" in str(other.fallback) and tagger.failures == 1
 
         # and through the CLI: params `ingest.llm_tagger` names a models entry
         answer.update(task_type="reasoning")

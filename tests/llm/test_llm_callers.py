@@ -6,6 +6,7 @@ Both run against the local test server (tests/llm_server.py) with injected failu
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -105,8 +106,9 @@ def test_tagger_retries_a_failed_call(server: LLMServer, tmp_path: Path, kind: s
 def test_tagger_falls_back_when_retries_run_out(server: LLMServer, tmp_path: Path) -> None:
     server.fail("500", times=None)
     tagger = _tagger(server, tmp_path, max_retries=1)
-    assert tagger.tag([{"role": "user", "content": "Why?"}], FALLBACK) == FALLBACK
-    assert server.total_calls == 2 and tagger.failures == 1
+    tags = tagger.tag([{"role": "user", "content": "Why?"}], FALLBACK)
+    assert dataclasses.replace(tags, fallback=None) == FALLBACK and tags.fallback == "llm:fake call failed"
+    assert server.total_calls == 2 and tagger.failures == 1 and tagger.call_errors == 1
 
 
 def test_tagger_timeout_comes_from_the_run_settings(server: LLMServer, tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def bench_repo(tmp_path: Path, pytestconfig: pytest.Config, copy_repo_files: Cal
     for name in ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore"):
         if (repo_root / name).is_file():
             shutil.copy2(repo_root / name, root / name)
-    copy_repo_files(root, ("schemas", "tools"))
+    copy_repo_files(root, ("schemas", "tools", "rubrics"))
     for sub in ("rotating", "pool"):
         (root / "prompts" / sub).mkdir(parents=True)
         (root / "prompts" / sub / ".gitkeep").write_text("")

@@ -31,16 +31,17 @@ def test_a_scorer_fix_reruns_score_and_report_only(bench_repo, bench_server, ben
     calls = bench_server.total_calls
     assert "up to date" in sh(root, "dvc", "status", env=env).stdout.lower()
 
-    # a fix to the refusal scorer's wording: only the score stage's own dependencies changed
+    # a fix to the refusal scorer's wording: only the stages that run score code changed (validate
+    # runs the plan's scorers dry to find prompts they cannot score; its report is unchanged)
     scorer = root / "tools" / "prodbench" / "score" / "scorers" / "safety.py"
     scorer.write_text(scorer.read_text().replace('"answered (no refusal)"', '"answered, no refusal"'))
     status = sh(root, "dvc", "status", "--json", env=env).stdout
     changed = json.loads(status)
-    assert sorted(changed) == ["score"], status
+    assert sorted(changed) == ["score", "validate"], status
     assert "tools/prodbench/score" in json.dumps(changed["score"])
 
     second = sh(root, "dvc", "repro", env=env).stdout
-    assert _stages_run(second) == ["score", "report"], second
+    assert _stages_run(second) == ["validate", "score", "report"], second
     assert bench_server.total_calls == calls  # the model answers came from the cache: nothing re-ran
     rows = [json.loads(line) for line in (root / "results" / "scores.jsonl").read_text().splitlines()]
     rationales = {s.get("rationale") for row in rows for s in row["scorers"]}

@@ -153,8 +153,10 @@ def test_judge_in_the_plan_records_errors_per_row(judge_env, make_record, make_r
     assert by_id["a"]["score"] == 1.0
     assert by_id["b"]["score"] is None and "every scorer failed" in by_id["b"]["error"]
     assert by_id["b"]["scorers"][0]["error"].startswith("unparsable judge verdict")
-    metrics = summarize(rows, [], params_for(server))
-    assert metrics["models"]["m"]["judge"] == {"items": 2, "errors": 1, "mean_agreement": 1.0}
+    params = params_for(server)
+    metrics = summarize(rows, [], params)
+    assert metrics["models"]["m"]["judge"] == {"model": params["score"]["judge"]["model"], "items": 2, "errors": 1,
+                                               "mean_agreement": 1.0}
     assert metrics["models"]["m"]["score_errors"] == 1
 
 

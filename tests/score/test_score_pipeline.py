@@ -50,7 +50,8 @@ def test_plan_problems_are_located_and_reported_together(make_record, score_para
         score_results(recs, [], score_params)
     text = str(info.value)
     assert "prompts/golden/x.jsonl:1: checks.regex:" in text
-    assert "score.plan.open_writing" in text
+    # a prompt the plan cannot score is named at its own line, not at the plan's
+    assert "prompts/golden/x.jsonl:1: task_type: prompt b: no scorers for task type 'open_writing'" in text
 
 
 def test_unknown_scorer_in_checks_is_located(make_record, score_params):

@@ -88,6 +88,8 @@ def command(logs: tuple[Path, ...], fmt: str, mapping: str | None, source: str |
         click.echo(f"{src}: {result.summary()}", err=True)
         for line in result.details():
             click.echo(line, err=True)
+        for warning in (result.tagging or {}).get("warnings", []):
+            click.echo(f"warning: {warning}", err=True)
         for bad in result.malformed_lines[:20]:
             click.echo(f"{bad['file']}:{bad['line']}: {bad['reason']}", err=True)
         if result.malformed > 20:

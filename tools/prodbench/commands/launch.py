@@ -56,11 +56,15 @@ def record(model: str, version: str, date: str | None, scores_path: Path | None)
             f"note: replaced the existing entry for {model} {entry['version']} "
             f"(recorded for {result.replaced.get('date', 'unknown date')})"
         )
+    commit = (bench.get("commit") or "n/a")[:12]
+    origin = "as scored" if bench.get("from") == "scores" else "current checkout: scores.json does not say"
     click.echo(
         f"recorded {model} {entry['version']} ({entry['date']}): overall {overall_text}, "
-        f"golden lock {bench['golden_version'] or 'n/a'}, rotation {bench['rotation'] or 'none'} "
-        f"-> {project.rel(result.history_path)}"
+        f"golden lock {bench['golden_version'] or 'n/a'}, rotation {bench['rotation'] or 'none'}, "
+        f"commit {commit} ({origin}) -> {project.rel(result.history_path)}"
     )
+    if bench.get("uncommitted_changes"):
+        click.echo(f"note: the scores were computed with uncommitted changes to prompts/ or params.yaml on top of {commit}")
 
 
 @command.command("list")

@@ -29,6 +29,8 @@ def command(period: str, size: int | None, seed: int | None, force: bool, no_set
 
     project, params = load_context()
     result = rotate(project, params, period, size, seed, force=force, set_current=not no_set_current)
+    for problem in result.unscorable:
+        click.echo(f"warning: not sampled, the scoring plan cannot score it: {problem}", err=True)
     click.echo(result.summary())
     click.echo("difficulty: " + ", ".join(f"{k} {v}" for k, v in sorted(result.difficulties.items())))
     if len(result.selected) < (size or (params.get("rotation") or {}).get("size", 30)):

@@ -64,6 +64,9 @@ def print_summary(metrics: dict[str, Any]) -> None:
         ci = f" [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]" if stat["ci_low"] is not None else ""
         click.echo(f"{name}: score {stat['mean']:.3f}{ci}  pass {stat['pass_rate']:.0%}  n={stat['n']}"
                    f"  run errors={data['errors']}  scoring errors={data['score_errors']}")
+        judge = data.get("judge")
+        if judge:
+            click.echo(f"  judged by {judge.get('model')}: {judge['items']} verdict(s), {judge['errors']} judge error(s)")
 
 
 @click.command("score")
@@ -115,7 +118,12 @@ def command(models: tuple[str, ...], results_dir: Path | None, output: Path | No
         cache_dir=None if no_cache else project.cache_dir / "judge",
         rubric_dirs=[project.root / "rubrics"],
     )
-    metrics = summarize(rows, run_rows, params)
+    from prodbench.score.judge_choice import judge_label
+    from prodbench.score.provenance import benchmark_provenance
+
+    judged = any(s.get("name") in ("judge", "judge_pairwise") for r in rows for s in r.get("scorers") or [])
+    judge = judge_label(params) if judged else None
+    metrics = summarize(rows, run_rows, params, benchmark=benchmark_provenance(project, params, records, judge))
     write_jsonl(output or project.results_dir / "scores.jsonl", rows)
     write_json(metrics_path or project.metrics_dir / "scores.json", metrics)
     print_summary(metrics)

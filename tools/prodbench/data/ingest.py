@@ -60,7 +60,7 @@ from prodbench.data.pool_writer import PoolWriter
 from prodbench.data.readers import LogFile, ReadContext, get_reader
 from prodbench.data.source_ledger import DEFAULT_PATH as INGEST_LEDGER
 from prodbench.data.source_ledger import IngestLedger
-from prodbench.data.tagging import LLMTagger, Tags, heuristic_tag, needs_attention
+from prodbench.data.tagging import LLMTagger, Tagger, Tags, needs_attention
 
 __all__ = [
     "FORMATS", "SOURCES", "IngestRun", "IngestSettings", "LogEntry", "Malformed", "PoolWriter",
@@ -116,6 +116,7 @@ class IngestRun:
         report: The report being filled.
         writer: Where new records go.
         llm_tagger: Optional LLM tagger used instead of the heuristics.
+        tagger: The project's rules with the optional LLM tagger (what tags each record).
         raw_seen: 8-byte hash of each raw text seen -> the id it was added as or duplicates.
         ledger: The PII ledger (values added, tombstones read). sweep: consistency across the run.
         sources: The ingest ledger (where each log was read up to, content hashes of what it gave).
@@ -134,6 +135,7 @@ class IngestRun:
     sweep: BatchSweep = field(default_factory=BatchSweep)
     sources: IngestLedger | None = None
     index_factory: Callable[[], DedupeIndex] | None = None
+    tagger: Tagger | None = None
 
     def dedupe_index(self) -> DedupeIndex:
         """The de-duplication index, built on first use."""
@@ -202,8 +204,9 @@ def ingest_files(
     ledger = open_ledger(project.root, params)
     sources = IngestLedger.load(project.root / INGEST_LEDGER, INGEST_LEDGER)
     writer = PoolWriter(output)
+    tagger = Tagger.from_params(project.root, params, llm_tagger)
     run = IngestRun(settings, anonymizer, None, task_types, difficulties, report, writer, llm_tagger,
-                    ledger=ledger, sweep=BatchSweep(common_words), sources=sources,
+                    ledger=ledger, sweep=BatchSweep(common_words), sources=sources, tagger=tagger,
                     index_factory=lambda: repo_index(project, settings.near_threshold))
     reader = get_reader(settings.fmt)
     ctx = ReadContext(settings.prompt_column, settings.id_column, settings.mapping)
@@ -215,9 +218,9 @@ def ingest_files(
     except BaseException:
         writer.abort()
         raise
+    report.tagging = tagger.report()
     if llm_tagger is not None:
-        report.llm_tagger = {"model": llm_tagger.model_name, "calls": llm_tagger.calls,
-                             "cache_hits": llm_tagger.cache_hits, "failures": llm_tagger.failures}
+        report.llm_tagger = llm_tagger.summary()
     return report
 
 
@@ -338,9 +341,8 @@ def _ingest_entry(run: IngestRun, entry: LogEntry, log_name: str, label: str) ->
     raw_seen[raw_key] = rid
     if run.sources is not None:
         run.sources.add(chash, rid)
-    tags: Tags = heuristic_tag(messages, run.task_types, run.difficulties)
-    if run.llm_tagger is not None:
-        tags = run.llm_tagger.tag(messages, tags)
+    assert run.tagger is not None, "ingest_files sets the tagger"
+    tags: Tags = run.tagger.tag(messages)
     attention = needs_attention(tags, settings.review_confidence)
     review: dict[str, Any] = {"status": "pending"}
     if attention:

@@ -36,6 +36,7 @@ class IngestReport:
     unusable: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     llm_tagger: dict[str, Any] | None = None
+    tagging: dict[str, Any] | None = None
     ledger: str = "not used"
 
     def as_dict(self) -> dict[str, Any]:
@@ -49,6 +50,7 @@ class IngestReport:
             "formats": dict(self.formats), "outputs": self.outputs, "llm_tagger": self.llm_tagger,
             "ledger": self.ledger, "dropped_parts": dict(self.dropped_parts), "sources": self.sources,
             "warnings": self.warnings, "unusable": self.unusable,
+            "tagging": self.tagging,
         }
 
     def merge(self, other: IngestReport) -> IngestReport:

@@ -11,6 +11,9 @@
   shortfall against ``coverage.task_type_share`` and ``coverage.difficulty_share``;
 * seeded: candidates are shuffled per cell with ``random.Random("<seed>:<period>")``,
   so the same pool, params and period always give the same slice;
+* scorable: an approved pool item the scoring plan cannot score (no reference, no checks and
+  no ``score.reference_free`` plan for its task type, ...) is not sampled, and is reported at
+  its ``file:line`` (:mod:`prodbench.score.scorable`);
 * ``rotation.current`` in params.yaml is updated with ruamel (comments survive). Old
   slices stay in the repository for history.
 """
@@ -23,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from prodbench.core.errors import UserError
+from prodbench.core.errors import Problem, UserError
 from prodbench.core.fsutil import write_jsonl
 from prodbench.core.params import edit_params
 from prodbench.core.project import Project
@@ -46,6 +49,7 @@ class RotationResult:
     task_types: Counter[str] = field(default_factory=Counter)
     difficulties: Counter[str] = field(default_factory=Counter)
     targets: dict[str, dict[str, float]] = field(default_factory=dict)
+    unscorable: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         tt = ", ".join(f"{k} {v}" for k, v in sorted(self.task_types.items()))
@@ -205,11 +209,13 @@ def rotate(
     earlier = [p for p in existing_periods(project) if p < period]
     recent_periods = earlier[-recent_n:] if recent_n else []
     label = project.rel
-    pool = _load(sorted(project.pool_dir.rglob("*.jsonl")), label)
+    pool, unscorable = _scorable_pool(project, params)
     golden = _load(sorted(project.golden_dir.rglob("*.jsonl")), label)
     recent = _load([p for rp in recent_periods for p in sorted((project.rotating_dir / rp).rglob("*.jsonl"))],
                    label)
     selected, candidates, excluded, targets = sample_slice(pool, golden, recent, params, period, size, seed)
+    if unscorable:
+        excluded["cannot be scored"] += len({(p.file, p.line) for p in unscorable if p.file != "params.yaml"})
     if not selected:
         raise UserError(f"no approved pool items are eligible for {period} "
                         f"({', '.join(f'{k}: {v}' for k, v in sorted(excluded.items())) or 'the pool is empty'}); "
@@ -224,5 +230,25 @@ def rotate(
     return RotationResult(
         period=period, path=project.rel(path), selected=selected, candidates=candidates, excluded=excluded,
         task_types=Counter(str(r["task_type"]) for r in selected),
-        difficulties=Counter(str(r["difficulty"]) for r in selected), targets=targets,
+        difficulties=Counter(str(r["difficulty"]) for r in selected), targets=targets, unscorable=unscorable,
     )
+
+
+def _scorable_pool(project: Project, params: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The pool's records, less the approved ones the scoring plan cannot score, and why (``file:line``)."""
+    from prodbench.core.records import LoadedPrompt
+    from prodbench.score.scorable import ScorableCheck
+
+    check = ScorableCheck(params, [project.root / "rubrics"])
+    pool: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for path in sorted(project.pool_dir.rglob("*.jsonl")):
+        label = project.rel(path)
+        for line, record in iter_records(path, label):
+            found = []
+            if (record.get("review") or {}).get("status") == "approved":
+                found = check.problems(LoadedPrompt(record, "pool", label, line))  # type: ignore[arg-type]
+            problems += found
+            if not found:
+                pool.append(record)
+    return pool, problems + check.plan_problems()

@@ -8,10 +8,11 @@ Public API::
     client = LLMClient(config, settings.retry, cache=ResponseCache(cache_dir / config.name))
     outcome = await client.complete(messages, key=client.key(messages))  # cached, retried
 
-Modules: ``config`` (ModelConfig, RunSettings, RetryPolicy), ``client`` (LLMClient, litellm
-setup, pricing), ``retry`` (retry classes, backoff, redaction), ``cache`` (ResponseCache),
-``preflight`` (provider checks), ``providers/`` (the embedded ``local/`` model). Importing
-this package does not import litellm.
+Modules: ``config`` (ModelConfig, RunSettings, RetryPolicy), ``client`` (LLMClient: the call
+path, pricing), ``fast_openai`` (the OpenAI-compatible fast path, no litellm), ``pacing`` (rate
+limits), ``prices`` (the price table), ``retry`` (retry classes, backoff, redaction), ``cache``
+(ResponseCache), ``preflight`` (provider checks), ``providers/`` (the embedded ``local/`` model).
+Importing this package does not import litellm.
 """
 
 from prodbench.llm.cache import ResponseCache, cache_key

@@ -3,12 +3,15 @@
 An :class:`LLMClient` is built from a :class:`~prodbench.llm.config.ModelConfig` and a
 :class:`~prodbench.llm.config.RetryPolicy`, optionally with a
 :class:`~prodbench.llm.cache.ResponseCache`. Each :meth:`LLMClient.complete` looks the
-request up in the cache, else calls litellm with a per-call timeout and our retries
+request up in the cache, else calls the model with a per-call timeout and our retries
 (:mod:`prodbench.llm.retry`: backoff with jitter on 429/5xx/timeouts, ``Retry-After``
-honoured, error messages redacted), prices the response and stores it. Every caller so gets
-retries, timeouts, caching, routers and the embedded model the same way.
+honoured, error messages redacted), paced to the model's rate limits
+(:mod:`prodbench.llm.pacing`), prices the response and stores it. Every caller so gets
+retries, timeouts, pacing, caching, routers and the embedded model the same way.
 
-litellm is imported lazily (:func:`prodbench.llm.loader.litellm_module`), configured once.
+Two call paths, chosen once per client: OpenAI-compatible endpoints go over
+:mod:`prodbench.llm.fast_openai` (aiohttp, no litellm import); everything else through litellm,
+imported lazily (:func:`prodbench.llm.loader.litellm_module`) and configured once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from typing import Any
 
 from prodbench.llm.cache import ResponseCache, cache_key
 from prodbench.llm.config import ModelConfig, RetryPolicy
+from prodbench.llm.fast_openai import FastOpenAI, fast_endpoint
 from prodbench.llm.loader import litellm_module
+from prodbench.llm.pacing import Pacer, rate_headers
+from prodbench.llm.prices import price, token_prices
 from prodbench.llm.retry import (
     RETRY_STATUS,
     RETRY_TYPES,
@@ -33,35 +39,25 @@ from prodbench.llm.retry import (
 
 __all__ = [
     "RETRY_STATUS", "RETRY_TYPES", "CallOutcome", "LLMClient", "backoff_delay", "call_with_retries",
-    "error_record", "is_retryable", "litellm_module", "parse_response", "price", "retry_after_s",
+    "error_record", "is_retryable", "litellm_module", "parse_response", "price", "retry_after_s", "token_prices",
 ]
-
-_PRICES: dict[str, tuple[float, float] | None] = {}
-
-
-def token_prices(model: str) -> tuple[float, float] | None:
-    """``(input, output)`` USD per token from litellm's local price table, or None (memoised)."""
-    if model not in _PRICES:
-        try:
-            info = litellm_module().get_model_info(model)
-            prices = (float(info.get("input_cost_per_token") or 0.0), float(info.get("output_cost_per_token") or 0.0))
-            _PRICES[model] = prices if any(prices) else None
-        except Exception:  # noqa: BLE001 - unknown to the price table: cost stays null
-            _PRICES[model] = None
-    return _PRICES[model]
-
-
-def price(model: str, usage: dict[str, Any] | None) -> float | None:
-    """Cost in USD of one response from its token usage, where the price is known."""
-    prices = token_prices(model)
-    if prices is None or not usage:
-        return None
-    return round(prices[0] * int(usage.get("prompt_tokens") or 0)
-                 + prices[1] * int(usage.get("completion_tokens") or 0), 10)
 
 
 def parse_response(response: Any) -> dict[str, Any]:
-    """Pull content, finish reason, usage and cost out of a litellm ModelResponse."""
+    """Pull content, finish reason, usage and cost out of a litellm ModelResponse or a fast-path body."""
+    if isinstance(response, dict):
+        choice = response["choices"][0]
+        usage = response.get("usage")
+        return {
+            "content": (choice.get("message") or {}).get("content") or "",
+            "finish_reason": choice.get("finish_reason"),
+            "usage": None if not isinstance(usage, dict) else {
+                "prompt_tokens": usage.get("prompt_tokens"),
+                "completion_tokens": usage.get("completion_tokens"),
+                "total_tokens": usage.get("total_tokens"),
+            },
+            "cost_usd": None,
+        }
     choice = response.choices[0]
     message = choice.message
     usage = getattr(response, "usage", None)
@@ -86,13 +82,17 @@ async def call_with_retries(
     call: Callable[[], Awaitable[Any]],
     settings: RetryPolicy,
     on_retry: Callable[[str], None] | None = None,
+    pacer: Pacer | None = None,
+    tokens: float = 0.0,
 ) -> CallOutcome:
-    """Run ``call`` with a per-call timeout and retries.
+    """Run ``call`` with a per-call timeout and retries, each attempt paced by ``pacer``.
 
     Args:
         call: Zero-argument coroutine factory performing one completion.
         settings: Timeout, retries and backoff.
         on_retry: Called with the error type before each retry (progress counters).
+        pacer: The model's :class:`~prodbench.llm.pacing.Pacer` (None: unpaced).
+        tokens: Estimated tokens of one attempt (for a tokens-per-minute limit).
 
     Returns:
         A :class:`CallOutcome`; never raises for model/API errors.
@@ -102,19 +102,28 @@ async def call_with_retries(
     max_retries = settings.max_retries
     while True:
         outcome.attempts += 1
+        if pacer is not None:
+            await pacer.acquire(tokens)
         start = time.perf_counter()
         try:
-            # litellm gets the same timeout; this guard also covers a provider that ignores it.
+            # the model call gets the same timeout; this guard also covers a provider that ignores it.
             response = await asyncio.wait_for(call(), timeout + 5.0)
             outcome.latency_s = time.perf_counter() - start
             outcome.response = parse_response(response)
             outcome.error = None
+            if pacer is not None:
+                pacer.release(rate_headers(response), rate_limited=False)
             return outcome
         except asyncio.CancelledError:
+            if pacer is not None:
+                pacer.release({}, rate_limited=False)
             raise
         except Exception as exc:  # noqa: BLE001 - every provider error becomes a record
             outcome.latency_s = time.perf_counter() - start
             outcome.error = error_record(exc)
+            if pacer is not None:
+                pacer.release(rate_headers(exc), rate_limited=outcome.error["status"] == 429,
+                              retry_after=retry_after_s(exc))
             if outcome.attempts > max_retries or not is_retryable(exc):
                 return outcome
             outcome.retries.append(outcome.error["type"])
@@ -124,7 +133,7 @@ async def call_with_retries(
 
 
 class LLMClient:
-    """Calls one model: cache lookup, litellm call with retries, pricing, cache store.
+    """Calls one model: cache lookup, the call with retries and pacing, pricing, cache store.
 
     Args:
         config: The model.
@@ -132,21 +141,29 @@ class LLMClient:
         cache: Where successful responses are looked up and stored (None: no cache).
         params: Generation parameters to send (default: ``config.gen``); part of
             :meth:`key` and so of the cache key.
+        concurrency: Calls the caller keeps in flight (the pacer's ceiling).
 
-    The litellm side (import, router, static keyword arguments, connection) is set up on the
-    first call that misses the cache, or by :meth:`setup`, so a fully cached client never
-    imports litellm.
+    The call side (fast path or litellm import, router, static keyword arguments, connection)
+    is set up on the first call that misses the cache, or by :meth:`setup`, so a fully cached
+    client imports neither.
     """
 
     def __init__(self, config: ModelConfig, retry: RetryPolicy, *, cache: ResponseCache | None = None,
-                 params: Mapping[str, Any] | None = None) -> None:
+                 params: Mapping[str, Any] | None = None, concurrency: int = 1) -> None:
         self.config = config
         self.retry = retry
         self.cache = cache
         self.params: dict[str, Any] = dict(config.gen if params is None else params)
+        self.pacer = Pacer(concurrency, config.rpm, config.tpm)
+        self.fast: FastOpenAI | None = None
         self._acompletion: Callable[..., Awaitable[Any]] | None = None
         self._kwargs: dict[str, Any] = {}
         self.router: Any = None
+
+    @property
+    def path(self) -> str:
+        """``fast`` or ``litellm``: how calls go out (known after :meth:`setup`)."""
+        return "fast" if self.fast is not None else "litellm"
 
     def key(self, messages: list[dict[str, Any]]) -> str:
         """The cache key of a request: (config hash, messages, generation parameters)."""
@@ -157,13 +174,25 @@ class LLMClient:
         return self.cache.get(key) if self.cache is not None else None
 
     def setup(self) -> None:
-        """Import litellm, build the router if any and resolve the connection (idempotent).
+        """Choose the call path; for litellm, import it and build the router if any (idempotent).
 
         Raises:
             UserError: A named environment variable is missing.
         """
         if self._acompletion is not None:
             return
+        if not self.config.router and not self.config.is_embedded:
+            endpoint = fast_endpoint(self.config.model, self.config.connection, self.params)
+            if endpoint is not None:
+                self.fast = FastOpenAI(endpoint, self.retry.timeout_s)
+                fast = self.fast
+
+                async def fast_call(*, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
+                    return await fast(messages, **kwargs)
+
+                self._kwargs = dict(self.params)
+                self._acompletion = fast_call
+                return
         kwargs = {**self.params, **self.config.connection, "timeout": float(self.retry.timeout_s)}
         if not self.config.is_embedded:
             kwargs["max_retries"] = 0  # the openai SDK's own retries: ours are in call_with_retries
@@ -177,6 +206,11 @@ class LLMClient:
             acompletion = litellm.acompletion
         self._kwargs = kwargs
         self._acompletion = acompletion
+
+    async def aclose(self) -> None:
+        """Close the fast path's connections in the running event loop (litellm's stay pooled)."""
+        if self.fast is not None:
+            await self.fast.aclose()
 
     async def complete(self, messages: list[dict[str, Any]], *, key: str | None = None,
                        overrides: Mapping[str, Any] | None = None,
@@ -206,17 +240,27 @@ class LLMClient:
             kwargs = {**kwargs, **overrides}
         assert acompletion is not None
         model = self.config.model
+        tokens = 0.0
+        if self.pacer.tokens is not None:  # a tokens-per-minute limit: estimate (about 4 characters a token)
+            tokens = sum(len(str(m.get("content") or "")) for m in messages) / 4 + float(kwargs.get("max_tokens") or 256)
         outcome = await call_with_retries(lambda: acompletion(model=model, messages=messages, **kwargs),
-                                          self.retry, on_retry=on_retry)
+                                          self.retry, on_retry=on_retry, pacer=self.pacer, tokens=tokens)
         if outcome.response is not None:
             response = {**outcome.response, "latency_s": round(outcome.latency_s, 4)}
             if response.get("cost_usd") is None:
-                response["cost_usd"] = price(self.config.price_model, response.get("usage"))
+                response["cost_usd"] = price(self.config.price_model, response.get("usage"),
+                                             without_litellm=self.fast is not None)
             outcome.response = response
             if key is not None and self.cache is not None:
                 self.cache.put(key, response)
         return outcome
 
+    async def _complete_and_close(self, messages: list[dict[str, Any]], **kwargs: Any) -> CallOutcome:
+        try:
+            return await self.complete(messages, **kwargs)
+        finally:
+            await self.aclose()
+
     def complete_sync(self, messages: list[dict[str, Any]], **kwargs: Any) -> CallOutcome:
         """:meth:`complete` for synchronous callers (the tagger): runs its own event loop."""
-        return asyncio.run(self.complete(messages, **kwargs))
+        return asyncio.run(self._complete_and_close(messages, **kwargs))

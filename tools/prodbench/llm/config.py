@@ -138,6 +138,8 @@ class ModelConfig:
         gen: Generation parameters sent with every call (part of the cache key).
         system_prompt: Prepended to every conversation (see :meth:`base_messages`).
         concurrency: The model's own concurrency (None: the ``run`` setting).
+        rpm: Requests per minute the provider allows (None: learned from its headers).
+        tpm: Tokens per minute the provider allows (None: learned from its headers).
         router: A litellm ``Router`` config, or None.
         where: The params.yaml field that problems are reported against.
     """
@@ -149,6 +151,8 @@ class ModelConfig:
     gen: Mapping[str, Any]
     system_prompt: str | None = None
     concurrency: int | None = None
+    rpm: int | None = None
+    tpm: int | None = None
     router: Mapping[str, Any] | None = None
     where: str = ""
     _checked: set[str] = field(default_factory=set, repr=False)
@@ -174,9 +178,12 @@ class ModelConfig:
         for key in ("temperature",):
             if raw.get(key) is not None and (isinstance(raw[key], bool) or not isinstance(raw[key], (int, float))):
                 raise _problem(f"{where}.{key}", f"must be a number, got {raw[key]!r}")
-        for key in ("max_tokens", "seed", "concurrency"):
+        for key in ("max_tokens", "seed", "concurrency", "rpm", "tpm"):
             if raw.get(key) is not None and (isinstance(raw[key], bool) or not isinstance(raw[key], int)):
                 raise _problem(f"{where}.{key}", f"must be an integer, got {raw[key]!r}")
+        for key in ("rpm", "tpm"):
+            if raw.get(key) is not None and raw[key] < 1:
+                raise _problem(f"{where}.{key}", f"must be at least 1 (per minute), got {raw[key]!r}")
         for key in ("extra", "router"):
             if raw.get(key) is not None and not isinstance(raw[key], Mapping):
                 raise _problem(f"{where}.{key}", "must be a mapping")
@@ -186,7 +193,8 @@ class ModelConfig:
         gen = {k: raw[k] for k in GEN_KEYS if raw.get(k) is not None}
         gen.update(raw.get("extra") or {})
         return cls(name=name, model=model, raw=raw, hash=config_hash(raw), gen=gen, system_prompt=system or None,
-                   concurrency=raw.get("concurrency") or None, router=raw.get("router") or None, where=where)
+                   concurrency=raw.get("concurrency") or None, rpm=raw.get("rpm"), tpm=raw.get("tpm"),
+                   router=raw.get("router") or None, where=where)
 
     @property
     def is_embedded(self) -> bool:

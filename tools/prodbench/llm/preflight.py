@@ -1,6 +1,8 @@
-"""Provider checks that need litellm (imported here, lazily): unknown model, missing API key.
+"""Provider checks before any call: unknown model, missing API key.
 
 Called through :meth:`prodbench.llm.config.ModelConfig.preflight`, only when a call is due.
+Models the fast path serves (:mod:`prodbench.llm.fast_openai`) are checked without litellm;
+the others ask litellm (imported here, lazily).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def check_provider(config: ModelConfig) -> None:
     Raises:
         UserError: With the params.yaml field and what to do.
     """
+    if not config.router and not config.is_embedded and _check_fast(config):
+        return
     from prodbench.llm.loader import litellm_module
 
     litellm = litellm_module()
@@ -51,6 +55,28 @@ def check_provider(config: ModelConfig) -> None:
             f"model {config.model!r} ({provider}) needs {missing} in the environment; set it or name the "
             "variable with api_key_env",
         )
+
+
+def _check_fast(config: ModelConfig) -> bool:
+    """Check a model the fast path serves (True), or leave it to litellm (False).
+
+    Raises:
+        UserError: ``openai/`` without a key: the message litellm's check gives.
+    """
+    from prodbench.llm.fast_openai import fast_endpoint
+
+    endpoint = fast_endpoint(config.model, config.connection, config.gen)
+    if endpoint is None:
+        return False
+    connection = config.connection
+    if endpoint.provider == "openai" and not ("api_key" in connection or "api_base" in connection) \
+            and "Authorization" not in endpoint.headers:
+        raise _problem(
+            f"{config.where}.api_key_env",
+            f"model {config.model!r} (openai) needs OPENAI_API_KEY in the environment; set it or name the "
+            "variable with api_key_env",
+        )
+    return True
 
 
 def _check_router(config: ModelConfig, litellm: Any) -> None:

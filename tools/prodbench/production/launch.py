@@ -3,8 +3,11 @@
 ``prodbench launch record --model NAME --version V`` copies the model's current
 benchmark scores from ``metrics/scores.json`` (overall, golden, rotating, per task
 type, per difficulty) together with the benchmark's own version (golden lock version,
-rotating period, git commit) into ``metrics/history.jsonl``. The history is
-committed to git and joined with production metrics by ``prodbench correlate``.
+rotating period, git commit) into ``metrics/history.jsonl``. The version is the one the
+scores were computed from (``benchmark`` in scores.json, written by ``prodbench score``),
+not the checkout ``launch record`` runs in; only a scores.json without it falls back to
+the checkout (``"from": "checkout"``). The history is committed to git and joined with
+production metrics by ``prodbench correlate``.
 
 One history line::
 
@@ -113,6 +116,15 @@ def load_scores(path: Path, label: str) -> dict[str, Any]:
     Raises:
         UserError: Missing file, invalid JSON or no ``models`` object.
     """
+    return load_scores_document(path, label)["models"]
+
+
+def load_scores_document(path: Path, label: str) -> dict[str, Any]:
+    """Load ``metrics/scores.json`` (``models`` checked to be an object, ``benchmark`` kept if any).
+
+    Raises:
+        UserError: Missing file, invalid JSON or no ``models`` object.
+    """
     if not path.is_file():
         raise UserError(
             "",
@@ -126,7 +138,27 @@ def load_scores(path: Path, label: str) -> dict[str, Any]:
     models = doc.get("models") if isinstance(doc, dict) else None
     if not isinstance(models, dict):
         raise UserError("", [Problem(label, 0, "models", "expected an object {model name: scores}")])
-    return models
+    return doc
+
+
+def scores_benchmark(doc: dict[str, Any], project: Project, params: dict[str, Any]) -> dict[str, Any]:
+    """The benchmark version of a launch: what the scores were computed from.
+
+    Read from the ``benchmark`` entry of scores.json (commit, golden lock version, rotation,
+    whether inputs had uncommitted changes, the prompts hash); a document without one falls
+    back to the current checkout, marked ``"from": "checkout"``.
+    """
+    recorded = doc.get("benchmark")
+    if isinstance(recorded, dict) and recorded.get("prompts_hash"):
+        out = {"golden_version": recorded.get("golden_version"), "rotation": recorded.get("rotation"),
+               "commit": recorded.get("commit"), "from": "scores"}
+        for key in ("uncommitted_changes", "prompts_hash", "judge"):
+            if recorded.get(key) is not None:
+                out[key] = recorded[key]
+        return out
+    return {"golden_version": golden_lock_version(project.golden_lock),
+            "rotation": (params.get("rotation") or {}).get("current"),
+            "commit": git_commit(project.root), "from": "checkout"}
 
 
 def _clean_stat(stat: Any) -> dict[str, Any] | None:
@@ -247,13 +279,9 @@ def record_launch(
     """
     scores_path = scores_path or project.metrics_dir / "scores.json"
     history = history or history_path(project)
-    models = load_scores(scores_path, project.rel(scores_path))
-    benchmark = {
-        "golden_version": golden_lock_version(project.golden_lock),
-        "rotation": (params.get("rotation") or {}).get("current"),
-        "commit": git_commit(project.root),
-    }
-    entry = build_entry(models, model, version, parse_date(date), benchmark, project.rel(scores_path))
+    doc = load_scores_document(scores_path, project.rel(scores_path))
+    benchmark = scores_benchmark(doc, project, params)
+    entry = build_entry(doc["models"], model, version, parse_date(date), benchmark, project.rel(scores_path))
     entries, replaced = upsert(read_history(history, project.rel(history)), entry)
     write_jsonl(history, entries)
     return RecordResult(entry=entry, replaced=replaced, history_path=history)

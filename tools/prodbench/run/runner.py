@@ -47,7 +47,7 @@ class Runner:
         self.config = config
         self.settings = settings
         self.stats = stats
-        self.client = LLMClient(config, settings.retry, cache=cache)
+        self.client = LLMClient(config, settings.retry, cache=cache, concurrency=settings.concurrency)
         self.on_row: Callable[[RunRow], None] | None = None
         self.on_retry_hook: Callable[[], None] | None = None
 
@@ -58,7 +58,7 @@ class Runner:
         return self.client.cache
 
     def setup(self) -> None:
-        """Import litellm and set up the client before any call (and before forking workers)."""
+        """Set up the client's call path before any call (and before forking workers)."""
         self.client.setup()
 
     async def generate_row(self, record: LoadedPrompt) -> RunRow:
@@ -131,5 +131,8 @@ async def run_async(runner: Runner, todo: list[LoadedPrompt]) -> list[RunRow]:
                 runner.on_row(row)
 
     workers = max(1, min(runner.settings.concurrency, len(todo)))
-    await asyncio.gather(*(worker() for _ in range(workers)))
+    try:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    finally:
+        await runner.client.aclose()
     return rows

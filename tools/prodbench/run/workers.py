@@ -31,6 +31,7 @@ from typing import Any, cast
 
 from prodbench.core.records import LoadedPrompt, RunRow
 from prodbench.llm.config import ModelConfig, as_model_config
+from prodbench.llm.fast_openai import fast_endpoint
 from prodbench.run.progress import RunStats
 from prodbench.run.runner import Runner, run_async
 
@@ -42,8 +43,9 @@ def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: ModelC
     """How many processes to use for ``pending`` records (1 = run in-process).
 
     ``auto`` forks only where it pays: at least 2 CPUs, concurrency >= 4, >= 64 records, and
-    not for the embedded model (CPU-bound in llama.cpp already) or a router (its rpm/tpm
-    limits are per process).
+    not for the embedded model (CPU-bound in llama.cpp already), a router (its rpm/tpm
+    limits are per process) or a model on the fast path (one process already keeps up with a
+    raw aiohttp loop; a second only adds start-up and contention, see docs/run.md).
     """
     config = as_model_config("model", model_cfg)
     if config.router is not None or config.is_embedded:
@@ -51,6 +53,8 @@ def worker_count(setting: Any, concurrency: int, pending: int, model_cfg: ModelC
     if not hasattr(os, "fork"):
         return 1
     if setting in (None, "auto"):
+        if fast_endpoint(config.model, config.connection, config.gen) is not None:
+            return 1
         if (os.cpu_count() or 1) < 2 or concurrency < AUTO_MIN_CONCURRENCY or pending < AUTO_MIN_RECORDS:
             return 1
         return 2
@@ -66,12 +70,13 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _child(runner: Runner, part: list[LoadedPrompt], concurrency: int, conn: Connection, parent_pid: int,
-           index: int) -> None:
+           index: int, share: float) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports, children just stop
     runner.cache.fork_writer(f"w{index}")  # this child's own cache log: no lost entry if the parent dies
     runner.stats = RunStats(runner.stats.model)  # count only this child's work (sent at the end)
     runner.settings = replace(runner.settings, concurrency=concurrency)
+    runner.client.pacer.share(share)  # this child's part of the model's rate limits
     runner.on_row = lambda row: conn.send(("row", row))
     runner.on_retry_hook = lambda: conn.send(("retry",))
     code = 0
@@ -107,7 +112,8 @@ def run_forked(runner: Runner, todo: list[LoadedPrompt], workers: int,
         if not part:
             continue
         receiver, sender = context.Pipe(duplex=False)
-        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid, index),
+        proc = context.Process(target=_child, args=(runner, part, max(1, share), sender, parent_pid, index,
+                                                     share / max(1, concurrency)),
                                daemon=True)
         proc.start()
         sender.close()

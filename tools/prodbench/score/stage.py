@@ -17,7 +17,8 @@ from typing import Any
 
 from prodbench.core.errors import Problem, UserError
 from prodbench.core.records import LoadedPrompt, ScorerEntry, ScoreRow, build_score_row
-from prodbench.score.plan import PlannedScorer, ScorerBuilder, plan_for
+from prodbench.score.judge_choice import JUDGE_SCORERS, check_judge, preflight_judge
+from prodbench.score.plan import PlannedScorer, ScorerBuilder, plan_for, prompt_problem
 from prodbench.score.scorers import Context, Item, ScoreResult, SettingsError
 
 DEFAULT_PASS_THRESHOLD = 0.5
@@ -71,8 +72,9 @@ def score_results(
     builder = ScorerBuilder(context)
     plans = _build_plans(records, params, builder)
     builder.raise_problems()
-
     by_id = {r.id: r for r in records}
+    _check_judge(params, plans, [row for row in results if not row.get("error") and row.get("id") in by_id])
+
     jobs: list[_Job] = []
     for run_row in results:
         rid = run_row.get("id")
@@ -91,19 +93,32 @@ def _build_plans(records: list[LoadedPrompt], params: dict[str, Any],
                  builder: ScorerBuilder) -> dict[str, list[PlannedScorer]]:
     """Every prompt's plan, with each scorer built once; a task type without scorers is a problem."""
     plans: dict[str, list[PlannedScorer]] = {}
-    missing_plan: dict[str, LoadedPrompt] = {}
     for record in records:
-        plans[record.id] = plan_for(record, params)
+        plans[record.id] = plan_for(record, params, builder)
         if not plans[record.id]:
-            missing_plan.setdefault(str(record.task_type), record)
+            builder.problems.append(Problem(
+                record.file, record.line, "task_type",
+                f"prompt {record.id}: no scorers for task type {record.task_type!r}; add it to score.plan "
+                "(or score.reference_free for prompts without reference), or give the prompt `checks`"))
         for planned in plans[record.id]:
             builder.build(planned)
-    for task_type, example in sorted(missing_plan.items()):
-        builder.problems.append(Problem(
-            "params.yaml", 0, f"score.plan.{task_type}",
-            f"no scorers for task type {task_type!r} (e.g. {example.location}"
-            f" {example.id}); add it to score.plan or give the prompt `checks`"))
     return plans
+
+
+def _check_judge(params: dict[str, Any], plans: dict[str, list[PlannedScorer]],
+                 to_score: list[dict[str, Any]]) -> None:
+    """The judge is chosen explicitly and usable before any verdict is asked (no silent fallback).
+
+    Raises:
+        UserError: No judge chosen, an embedded judge for API models, an unknown pairwise
+            baseline, or the judge fails its provider checks (only when a judged row is due).
+    """
+    judged = {rid: [p for p in plan if p.name in JUDGE_SCORERS] for rid, plan in plans.items()}
+    problems = check_judge(params, [p for planned in judged.values() for p in planned])
+    if problems:
+        raise UserError(f"{len(problems)} problem(s) with the judge", problems)
+    if any(judged.get(str(row.get("id"))) for row in to_score):
+        preflight_judge(params)
 
 
 def _start_job(prompt: LoadedPrompt, run_row: dict[str, Any], plan: list[PlannedScorer],
@@ -123,8 +138,8 @@ def _start_job(prompt: LoadedPrompt, run_row: dict[str, Any], plan: list[Planned
             continue
         try:
             job.outcomes.append(scorer(item))
-        except SettingsError as exc:
-            builder.problems.append(Problem(*planned.origin, f"{exc} (prompt {prompt.id})"))
+        except SettingsError as exc:  # this prompt lacks what the scorer needs: name the prompt
+            builder.problems.append(prompt_problem(prompt, planned, str(exc)))
             job.outcomes.append(ScoreResult.failed(str(exc)))
     return job
 

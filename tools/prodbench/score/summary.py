@@ -22,8 +22,9 @@ Row = Mapping[str, Any]
 
 
 class JudgeSummary(TypedDict):
-    """Judge reliability for one model (``judge`` in a model's metrics)."""
+    """Judge reliability for one model (``judge`` in a model's metrics): which judge, how often, how reliably."""
 
+    model: str | None
     items: int
     errors: int
     mean_agreement: float | None
@@ -53,7 +54,8 @@ def _is_score_error(row: Row) -> bool:
     return row.get("score") is None and row.get("error_kind") == "score"
 
 
-def summarize(score_rows: Sequence[Row], run_rows: Sequence[Row], params: Mapping[str, Any]) -> dict[str, Any]:
+def summarize(score_rows: Sequence[Row], run_rows: Sequence[Row], params: Mapping[str, Any],
+              benchmark: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the metrics document (``metrics/scores.json``) from score and run rows.
 
     Per model: ``overall``, ``golden``, ``rotating`` (None without a rotating slice),
@@ -67,10 +69,12 @@ def summarize(score_rows: Sequence[Row], run_rows: Sequence[Row], params: Mappin
     Args:
         score_rows: Score rows (:func:`prodbench.score.stage.score_results`).
         run_rows: Run result rows of the same models (for tokens, cost, latency and run errors).
-        params: Loaded params.yaml (``score.bootstrap``, taxonomy order).
+        params: Loaded params.yaml (``score.bootstrap``, taxonomy order, ``score.judge.model``).
+        benchmark: What the scores were computed from
+            (:func:`prodbench.score.provenance.benchmark_provenance`), kept as ``benchmark``.
 
     Returns:
-        ``{"models": {name: summary}}`` with models in sorted name order.
+        ``{"models": {name: summary}}`` with models in sorted name order, plus ``benchmark`` when given.
     """
     boot = (params.get("score") or {}).get("bootstrap") or {}
     difficulties = list((params.get("taxonomy") or {}).get("difficulties") or [])
@@ -100,14 +104,17 @@ def summarize(score_rows: Sequence[Row], run_rows: Sequence[Row], params: Mappin
             "score_errors": sum(1 for r in mine if _is_score_error(r)),
             "n_rows": len(mine),
         }
-        judged = judge_summary(mine)
+        judged = judge_summary(mine, ((params.get("score") or {}).get("judge") or {}).get("model"))
         if judged is not None:
             models[name]["judge"] = judged
-    return {"models": models}
+    document: dict[str, Any] = {"models": models}
+    if benchmark is not None:
+        document["benchmark"] = dict(benchmark)
+    return document
 
 
-def judge_summary(rows: Sequence[Row]) -> JudgeSummary | None:
-    """Judge reliability for one model: judged items, judge errors and mean k-sample agreement.
+def judge_summary(rows: Sequence[Row], model: str | None = None) -> JudgeSummary | None:
+    """Judge reliability for one model: the judge model, judged items, judge errors, mean k-sample agreement.
 
     Returns:
         The summary, or None when no judge scorer ran for these rows.
@@ -118,6 +125,7 @@ def judge_summary(rows: Sequence[Row]) -> JudgeSummary | None:
     agreements = [float(s["details"]["agreement"]) for s in entries
                   if (s.get("details") or {}).get("agreement") is not None]
     return {
+        "model": model,
         "items": len(entries),
         "errors": sum(1 for s in entries if s.get("score") is None),
         "mean_agreement": round(sum(agreements) / len(agreements), STAT_DIGITS) if agreements else None,

@@ -91,7 +91,7 @@ EXTRA_RECORD_RULES: list[RecordRule] = []
 #: Extra whole-run rules registered by other modules (see :func:`register_project_rule`).
 EXTRA_PROJECT_RULES: list[ProjectRule] = []
 #: Modules imported before validating so they can register rules (missing ones are skipped).
-RULE_MODULES: list[str] = ["prodbench.data.anonymize.gate", "prodbench.data.golden"]
+RULE_MODULES: list[str] = ["prodbench.data.anonymize.gate", "prodbench.data.golden", "prodbench.score.scorable"]
 
 _loaded_rule_modules: set[str] = set()
 
