@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from call_paths import call_path, parametrize_call_path  # noqa: F401  (call_path: autouse fixture)
 from llm_server import LLMServer
 
 KEY_ENV = "PRODBENCH_TEST_KEY"
@@ -149,20 +150,11 @@ def subprocess_env() -> Callable[[Path], dict[str, str]]:
 # Every run-stage test that calls the test server runs twice: once on the OpenAI-compatible fast
 # path (prodbench.llm.fast_openai) and once through litellm, unchanged, so both paths keep the same
 # retries, Retry-After, caching, cost, resume and redaction behaviour.
-CALL_PATHS = ("fast", "litellm")
 SINGLE_PATH_TESTS = ("test_embedded_model_runs_offline", "test_dvc_repro_runs")  # no OpenAI endpoint / slow e2e
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.module.__name__.endswith("test_run_llm_server"):  # tests of the server itself, via litellm
         return
-    if "call_path" in metafunc.fixturenames and not metafunc.function.__name__.startswith(SINGLE_PATH_TESTS):
-        metafunc.parametrize("call_path", CALL_PATHS, indirect=True)
-
-
-@pytest.fixture(autouse=True)
-def call_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The call path under test (``PRODBENCH_CALL_PATH``; subprocesses inherit it)."""
-    path = getattr(request, "param", "fast")
-    monkeypatch.setenv("PRODBENCH_CALL_PATH", path)
-    return path
+    if not metafunc.function.__name__.startswith(SINGLE_PATH_TESTS):
+        parametrize_call_path(metafunc)
