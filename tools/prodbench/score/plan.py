@@ -154,7 +154,7 @@ class ScorerBuilder:
         return self._cache[key]
 
     def cannot_score(self, prompt: LoadedPrompt, plan: list[PlannedScorer]) -> list[tuple[PlannedScorer, str]]:
-        """The planned scorers that cannot score ``prompt`` and why, tried on an empty response.
+        """The planned scorers that cannot score ``prompt`` and why, tried on a stand-in response.
 
         Only a prompt without ``reference`` is tried (a missing reference is what a plan
         can lack for a prompt; settings errors surface when the scorer is built), and each
@@ -164,7 +164,8 @@ class ScorerBuilder:
         """
         if prompt.record.get("reference"):
             return []
-        item = Item(record=prompt.record, response="", run_row={}, model="")
+        # not empty: an empty response scores 0 before a scorer looks at its settings
+        item = Item(record=prompt.record, response="A stand-in answer.", run_row={}, model="")
         out = []
         for planned in plan:
             scorer = self.build(planned)

@@ -2,7 +2,7 @@
 
 :func:`unscorable` builds each prompt's plan (:func:`prodbench.score.plan.plan_for`: the task
 type's plan, its checks, or the reference-free plan) and calls every planned scorer once on
-an empty response, without any model call (an LLM judge's coroutine is created and closed,
+a stand-in answer, without any model call (an LLM judge's coroutine is created and closed,
 never awaited). A scorer that cannot work for the prompt (``contains_any`` with no reference
 and no terms, a task type with no plan, a bad check) is a problem at the prompt's
 ``file:line``, the same one ``prodbench score`` would stop on later.
