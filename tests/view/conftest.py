@@ -1,6 +1,6 @@
 """Fixtures of the ``prodbench view`` tests: a project with results, a diff and a pool; a live server.
 
-The project is a copy of the repository's params, schemas and prompts in a real git repository.
+The project is a copy of the repository's params, schemas, prompts and rubrics in a real git repository.
 Its results are written like the run and score stages write them (rows built by
 ``prodbench.core.records.build_run_row``); some answers, a pool item and a changed prompt carry
 the injection payload the PR comment is tested with (``tests/diff/conftest.py``).
@@ -91,7 +91,7 @@ def _view_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root.mkdir()
     for name in ("params.yaml", "dvc.yaml"):
         shutil.copy2(REPO_ROOT / name, root / name)
-    for name in ("schemas", "prompts"):
+    for name in ("schemas", "prompts", "rubrics"):  # the project rubric the reference-free plan names
         shutil.copytree(REPO_ROOT / name, root / name)
     pool = root / "prompts" / "pool" / "view.jsonl"
     items = [pool_record(i, f"How do I export invoice batch {i} in Ledgerly?") for i in range(1, 13)]
