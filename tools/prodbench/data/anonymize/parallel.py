@@ -15,6 +15,7 @@ in the calling process. The output is identical for every ``jobs`` and engine.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import threading
@@ -347,11 +348,17 @@ def anonymize_ahead(items: Iterable[Any], anonymizer: Anonymizer, jobs: int | No
     spec = Spec(anonymizer.replacement, anonymizer.engine, anonymizer.allowlist, salt=anonymizer.salt)
     queue: deque[tuple[Any, list[str | None]]] = deque()
 
+    sent: set[bytes] = set()  # digests of the entries already sent: ingest drops repeats unanonymized
+
     def chunks() -> Iterator[list[list[str | None]]]:
         chunk: list[list[str | None]] = []
         size = 0
         for item in items:
             texts = _entry_texts(item)
+            digest = hashlib.blake2b(orjson.dumps(texts), digest_size=16).digest()
+            if digest in sent:
+                texts = []  # a repeat: nothing prepared (a call for it would run locally)
+            sent.add(digest)
             queue.append((item, texts))
             chunk.append(texts)
             size += sum(len(t) for t in texts if t)
