@@ -119,20 +119,32 @@ async def run_async(runner: Runner, todo: list[LoadedPrompt]) -> list[RunRow]:
         queue.put_nowait(record)
     rows: list[RunRow] = []
 
+    stopped = False
+
     async def worker() -> None:
-        while True:
+        nonlocal stopped
+        while not stopped:
             try:
                 record = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            row = await runner.generate_row(record)
+            try:
+                row = await runner.generate_row(record)
+            except BaseException:
+                stopped = True  # the others finish the call in flight (it is paid) but take no new prompt
+                raise
             rows.append(row)
             if runner.on_row is not None:
                 runner.on_row(row)
 
     workers = max(1, min(runner.settings.concurrency, len(todo)))
     try:
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        # every worker's outcome is collected, so a second failure is not logged as an unhandled
+        # task exception (with a traceback) while the first one is being reported
+        outcomes = await asyncio.gather(*(worker() for _ in range(workers)), return_exceptions=True)
     finally:
         await runner.client.aclose()
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failures:
+        raise failures[0]
     return rows
