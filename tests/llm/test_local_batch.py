@@ -1,0 +1,84 @@
+"""Parallel sequences on the embedded model answer exactly what one-at-a-time decoding answers.
+
+Real llama.cpp on the real SmolLM2 GGUF: the same greedy requests go through
+``Llama.create_chat_completion`` one by one and through :class:`BatchedChat` all at once
+(threads, as a run's concurrent calls), and every field a run stores must match.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+import pytest
+
+from prodbench.llm.providers.local_batch import BatchedChat, is_greedy
+
+pytestmark = pytest.mark.local_model
+
+LONG = " ".join(f"Line {i}: the invoice INV-{1000 + i} was paid on day {i % 28 + 1}." for i in range(60))
+CASES = [
+    ([{"role": "user", "content": "What is 17 + 25? Answer with the number."}], 24, None),
+    ([{"role": "system", "content": "You are Ledgerly's support assistant. Answer briefly."},
+      {"role": "user", "content": "Can I pay my invoice in euros?"}], 40, None),
+    ([{"role": "user", "content": "Name three colours."}, {"role": "assistant", "content": "Red, green, blue."},
+      {"role": "user", "content": "And two more?"}], 32, None),
+    ([{"role": "user", "content": "请用中文介绍一下你自己。"}], 40, None),  # multi-byte tokens
+    ([{"role": "user", "content": "日本語で挨拶してください。"}], 40, None),
+    ([{"role": "user", "content": "Write a Python function that adds two numbers."}], 48, "\n\n"),  # user stop
+    ([{"role": "user", "content": "Summarise these lines in one sentence:\n" + LONG}], 24, None),  # > n_batch
+    ([{"role": "user", "content": "Say OK."}], 1, None),  # stops on max_tokens at once
+]
+
+
+@pytest.fixture(scope="module")
+def llama():
+    from llama_cpp import Llama
+
+    from prodbench.llm.providers.local_smollm2 import model_path
+
+    instance = Llama(model_path=str(model_path("local/smollm2-135m")), n_ctx=2048, n_threads=2, verbose=False)
+    yield instance
+    instance.close()
+
+
+def _stored(response: dict) -> tuple:
+    choice = response["choices"][0]
+    return choice["message"]["content"], choice["finish_reason"], response["usage"]
+
+
+def test_parallel_sequences_answer_what_one_at_a_time_decoding_answers(llama):
+    assert len(llama.tokenize(CASES[6][0][0]["content"].encode())) > llama.n_batch  # chunked prefill covered
+    expected = []
+    for messages, max_tokens, stop in CASES:
+        llama.reset()
+        expected.append(_stored(llama.create_chat_completion(messages=messages, temperature=0.0,
+                                                             max_tokens=max_tokens, stop=stop, seed=7)))
+    batched = BatchedChat(llama, slots=4)  # fewer slots than requests: some wait for a free sequence
+    try:
+        with concurrent.futures.ThreadPoolExecutor(len(CASES)) as pool:
+            got = list(pool.map(lambda case: _stored(batched.complete(*case)), CASES))
+        again = _stored(batched.complete(*CASES[1]))  # a freed sequence is clean for the next prompt
+    finally:
+        batched.close()
+    assert got == expected
+    assert again == expected[1]
+    assert {reason for _, reason, _ in got} == {"stop", "length"}
+
+
+def test_a_prompt_longer_than_the_context_fails_like_llama_cpp_python_and_the_others_still_run(llama):
+    batched = BatchedChat(llama, slots=2)
+    try:
+        with pytest.raises(ValueError, match=r"exceed context window of 2048"):
+            batched.complete([{"role": "user", "content": LONG * 4}], 8)
+        content, reason, usage = _stored(batched.complete(CASES[0][0], 8))
+    finally:
+        batched.close()
+    assert content and usage["completion_tokens"] <= 8
+
+
+def test_only_greedy_requests_are_batched():
+    assert is_greedy({"temperature": 0.0, "max_tokens": 8, "seed": 7, "stop": ["\n"]})
+    assert is_greedy({"temperature": 0, "repeat_penalty": 1.0})
+    assert not is_greedy({"temperature": 0.7})
+    assert not is_greedy({"temperature": 0.0, "repeat_penalty": 1.1})
+    assert not is_greedy({"temperature": 0.0, "presence_penalty": 0.5})

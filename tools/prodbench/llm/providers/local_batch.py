@@ -1,0 +1,274 @@
+"""Parallel sequences for the embedded model: greedy chat completions decoded together.
+
+llama.cpp decodes several sequences in one ``llama_decode`` call (one KV-cache stream per
+sequence). For a 135M model on a few cores one step costs little more for 8 sequences than
+for one, so the concurrent calls of a run share each step instead of waiting for a lock.
+
+What each call returns is what ``Llama.create_chat_completion`` returns for the same greedy
+request: the same chat template and tokenization, each prompt prefilled on its own in chunks
+of ``n_batch`` tokens, the arg-max token, the same end-of-generation, stop-string, multi-byte
+and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py compares
+the two). Only greedy requests come here (:func:`is_greedy`); sampling stays on the
+llama-cpp-python path.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_SLOTS = 8
+# Settings that change the arg-max token when given a non-default value: such requests
+# are not greedy and take the llama-cpp-python sampling path.
+_NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+
+
+def slots_setting() -> int:
+    """Sequences decoded together (``PRODBENCH_LOCAL_SLOTS``; 0 or 1 turns batching off)."""
+    return int(os.environ.get("PRODBENCH_LOCAL_SLOTS", str(DEFAULT_SLOTS)))
+
+
+def embedded_concurrency(gen: Mapping[str, Any], configured: int | None) -> int:
+    """Calls in flight for an embedded model config: its parallel sequences when greedy, else 1.
+
+    Args:
+        gen: The config's generation parameters (``temperature``, penalties, ...).
+        configured: The config's own ``concurrency``, which may lower the number.
+    """
+    slots = slots_setting()
+    if slots < 2 or not is_greedy(gen):
+        return 1
+    return max(1, min(configured, slots)) if configured else slots
+
+
+def is_greedy(kwargs: Mapping[str, Any]) -> bool:
+    """True if ``create_chat_completion(**kwargs)`` would pick the arg-max token at each step."""
+    if float(kwargs.get("temperature") or 0.0) != 0.0:
+        return False
+    return all(kwargs.get(name) in (None, neutral) for name, neutral in _NEUTRAL.items())
+
+
+@dataclass
+class _Request:
+    prompt: list[int]
+    stops: list[bytes]
+    max_tokens: int
+    future: concurrent.futures.Future[dict[str, Any]]
+    slot: int = -1
+    position: int = 0
+    completion: list[int] = field(default_factory=list)
+    text: bytes = b""
+    multibyte_fix: int = 0
+    finish_reason: str = ""
+
+
+class BatchedChat:
+    """One llama.cpp context with ``slots`` sequences, fed by a decoding thread.
+
+    Args:
+        llama: A loaded ``llama_cpp.Llama``; its model weights, vocabulary, chat template and
+            context settings are reused (the context itself is not touched).
+        slots: Sequences decoded together; each has the context size of ``llama``.
+    """
+
+    def __init__(self, llama: Any, slots: int) -> None:
+        import llama_cpp
+        import numpy
+        from llama_cpp import llama_chat_format
+
+        self._c, self._np = llama_cpp, numpy
+        self.llama = llama
+        self.slots = slots
+        self.n_ctx = llama.n_ctx()
+        self.n_batch = llama.n_batch
+        self.n_vocab = llama.n_vocab()
+        self.vocab = llama._model.vocab
+        eos, bos = llama.token_eos(), llama.token_bos()
+        self.formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+        params = llama_cpp.llama_context_params.from_buffer_copy(llama.context_params)
+        params.n_ctx = self.n_ctx * slots
+        params.n_seq_max = slots
+        params.kv_unified = False  # a stream per sequence: each attends over its own cells only
+        self.ctx = llama_cpp.llama_init_from_model(llama.model, params)
+        if not self.ctx:
+            raise RuntimeError("llama.cpp could not create a context for parallel sequences")
+        self.memory = llama_cpp.llama_get_memory(self.ctx)
+        self.batch = llama_cpp.llama_batch_init(max(self.n_batch, slots), 0, 1)
+        self._pending: queue.Queue[_Request | None] = queue.Queue()
+        self._free = list(range(slots - 1, -1, -1))
+        self._thread = threading.Thread(target=self._loop, name="prodbench-local-batch", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def supports(llama: Any) -> bool:
+        """True if ``llama`` carries the chat template this class formats with."""
+        return "tokenizer.chat_template" in (getattr(llama, "metadata", None) or {}) \
+            and getattr(llama, "chat_format", None) == "chat_template.default" and llama.chat_handler is None
+
+    def complete(self, messages: list[dict[str, Any]], max_tokens: int | None,
+                 stop: str | list[str] | None = None) -> dict[str, Any]:
+        """A chat completion dict, as ``Llama.create_chat_completion`` returns it (blocking)."""
+        formatted = self.formatter(messages=messages)  # type: ignore[arg-type]
+        prompt = self.llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special,
+                                     special=True)
+        stops = [] if stop is None else [stop] if isinstance(stop, str) else list(stop)
+        if formatted.stop is not None:
+            stops += formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
+        if len(prompt) >= self.n_ctx:
+            raise ValueError(f"Requested tokens ({len(prompt)}) exceed context window of {self.n_ctx}")
+        if max_tokens is None or max_tokens <= 0:
+            max_tokens = self.n_ctx - len(prompt)
+        max_tokens = max_tokens if max_tokens + len(prompt) < self.n_ctx else self.n_ctx - len(prompt)
+        request = _Request(prompt, [s.encode("utf-8") for s in stops], max_tokens, concurrent.futures.Future())
+        self._pending.put(request)
+        return request.future.result()
+
+    def close(self) -> None:
+        """Stop the decoding thread and free the context (idempotent)."""
+        if self.ctx is None:
+            return
+        self._pending.put(None)
+        self._thread.join(timeout=30)
+        self._c.llama_batch_free(self.batch)
+        self._c.llama_free(self.ctx)
+        self.ctx = None
+
+    # ---- the decoding thread --------------------------------------------------------------
+
+    def _loop(self) -> None:
+        active: list[_Request] = []
+        while True:
+            while self._free:
+                try:
+                    request = self._pending.get(block=not active)
+                except queue.Empty:
+                    break
+                if request is None:
+                    return
+                self._start(request, active)
+            if active:
+                self._step(active)
+
+    def _fail(self, request: _Request, error: BaseException, active: list[_Request]) -> None:
+        if request in active:
+            active.remove(request)
+        self._release(request)
+        request.future.set_exception(error)
+
+    def _release(self, request: _Request) -> None:
+        if request.slot >= 0:
+            self._c.llama_memory_seq_rm(self.memory, request.slot, -1, -1)
+            self._free.append(request.slot)
+            request.slot = -1
+
+    def _start(self, request: _Request, active: list[_Request]) -> None:
+        """Prefill one prompt on a free sequence in chunks of ``n_batch``; take its first token."""
+        request.slot = self._free.pop()
+        try:
+            tokens = request.prompt
+            for start in range(0, len(tokens), self.n_batch):
+                chunk = tokens[start:start + self.n_batch]
+                self._fill([(token, start + i, request.slot, start + i == len(tokens) - 1)
+                            for i, token in enumerate(chunk)])
+                self._decode()
+            request.position = len(tokens)
+            token = self._argmax(self.batch.n_tokens - 1)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            self._fail(request, exc, active)
+            return
+        active.append(request)
+        self._accept(request, token, active)
+
+    def _step(self, active: list[_Request]) -> None:
+        """Decode the last token of every active sequence in one call; take each next token."""
+        running = list(active)
+        self._fill([(r.completion[-1], r.position, r.slot, True) for r in running])
+        try:
+            self._decode()
+        except BaseException as exc:  # noqa: BLE001
+            for request in running:
+                self._fail(request, exc, active)
+            return
+        for index, request in enumerate(running):
+            request.position += 1
+            self._accept(request, self._argmax(index), active)
+
+    def _fill(self, entries: list[tuple[int, int, int, bool]]) -> None:
+        batch = self.batch
+        batch.n_tokens = len(entries)
+        for i, (token, position, slot, wants_logits) in enumerate(entries):
+            batch.token[i] = token
+            batch.pos[i] = position
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = slot
+            batch.logits[i] = wants_logits
+
+    def _decode(self) -> None:
+        status = self._c.llama_decode(self.ctx, self.batch)
+        if status != 0:
+            raise RuntimeError(f"llama_decode returned {status}")
+
+    def _argmax(self, index: int) -> int:
+        logits = self._np.ctypeslib.as_array(self._c.llama_get_logits_ith(self.ctx, index), shape=(self.n_vocab,))
+        return int(logits.argmax())  # the first of equal maxima, as llama.cpp's greedy sampler
+
+    def _accept(self, request: _Request, token: int, active: list[_Request]) -> None:
+        """Llama._create_completion's per-token rules, in its order."""
+        done = False
+        if self._c.llama_vocab_is_eog(self.vocab, token):
+            request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+            request.finish_reason, done = "stop", True
+        else:
+            request.completion.append(token)
+            all_text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+            for k, char in enumerate(all_text[-3:]):
+                k = 3 - k
+                for num, pattern in ((2, 192), (3, 224), (4, 240)):
+                    if num > k and pattern & char == pattern:
+                        request.multibyte_fix = num - k
+            if request.multibyte_fix > 0:
+                request.multibyte_fix -= 1
+            else:
+                any_stop = [s for s in request.stops if s in all_text]
+                if any_stop:
+                    request.text = all_text[: all_text.index(any_stop[0])]
+                    request.finish_reason, done = "stop", True
+                elif len(request.completion) >= request.max_tokens:
+                    request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+                    request.finish_reason, done = "length", True
+            if not done and request.position + 1 >= self.n_ctx:  # the context is full
+                request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+                request.finish_reason, done = "length", True
+        if done:
+            active.remove(request)
+            self._release(request)
+            request.future.set_result(self._response(request))
+
+    def _response(self, request: _Request) -> dict[str, Any]:
+        prompt_tokens, completion_tokens = len(request.prompt), len(request.completion)
+        return {
+            "id": f"chatcmpl-{uuid.uuid4()}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self.llama.model_path,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": request.text.decode("utf-8", errors="ignore")},
+                "logprobs": None,
+                "finish_reason": request.finish_reason,
+            }],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens},
+        }
