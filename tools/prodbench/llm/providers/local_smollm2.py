@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
+import functools
 import importlib.util
 import os
 import threading
@@ -67,12 +69,17 @@ def check_available(model: str) -> None:
 
 _LLAMAS: dict[str, Any] = {}
 _BATCHED: dict[str, BatchedChat] = {}
-_LOCK = threading.Lock()
+_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+_LOCK = threading.Lock()  # llama-cpp-python's own context (loading, sampling calls)
+_SETUP_LOCK = threading.Lock()  # creating the parallel-sequence decoder and the thread pool
 
 
 def _llama(model: str) -> Any:
     """The process-wide llama.cpp instance for ``model`` (loaded on first use)."""
     path = model_path(model)
+    loaded = _LLAMAS.get(str(path))
+    if loaded is not None:  # without the lock: a sampling call may hold it for seconds
+        return loaded
     with _LOCK:
         if str(path) not in _LLAMAS:
             from llama_cpp import Llama
@@ -116,12 +123,22 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
         return llama.create_chat_completion(messages=plain, **kwargs)
 
 
+def _executor() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for async calls: one per parallel sequence, plus one for a sampling call."""
+    global _EXECUTOR
+    with _SETUP_LOCK:  # not _LOCK: a sampling call holds that one, and this runs on the event loop
+        if _EXECUTOR is None:
+            _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max(slots_setting(), 1) + 1,
+                                                              thread_name_prefix="prodbench-local")
+        return _EXECUTOR
+
+
 def _batched(model: str, llama: Any) -> BatchedChat | None:
     """The parallel-sequence decoder for ``model`` (None if turned off or not applicable)."""
     slots = slots_setting()
     if slots < 2 or not BatchedChat.supports(llama):
         return None
-    with _LOCK:
+    with _SETUP_LOCK:
         if model not in _BATCHED:
             _BATCHED[model] = BatchedChat(llama, slots)
         return _BATCHED[model]
@@ -163,6 +180,9 @@ def handler() -> Any:
             return _model_response(f"{PROVIDER}/{model}", raw)
 
         async def acompletion(self, *args: Any, **kwargs: Any) -> Any:
-            return await asyncio.to_thread(self.completion, *args, **kwargs)
+            # not asyncio.to_thread: its default pool has cpu_count + 4 threads, fewer than the
+            # parallel sequences on small machines, so some sequences would never fill
+            call = functools.partial(self.completion, *args, **kwargs)
+            return await asyncio.get_running_loop().run_in_executor(_executor(), call)
 
     return LocalLlamaLLM()
