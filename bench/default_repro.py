@@ -35,10 +35,12 @@ def repro(variant: str, scratch: Path) -> tuple[float, dict[str, float], dict[st
     start = time.perf_counter()
     stages: dict[str, float] = {}
     current, mark = None, start
+    output: list[str] = []
     with subprocess.Popen([sys.executable, "-m", "dvc", "repro"], cwd=repo, env=env, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
+            output.append(line)
             found = re.match(r"Running stage '([^']+)'", line)
             if found:
                 now = time.perf_counter()
@@ -49,7 +51,7 @@ def repro(variant: str, scratch: Path) -> tuple[float, dict[str, float], dict[st
     if current:
         stages[current] = total - (mark - start)
     if proc.returncode != 0:
-        raise SystemExit(f"dvc repro failed in {repo} ({variant})")
+        raise SystemExit(f"dvc repro failed in {repo} ({variant}):\n" + "".join(output[-20:]))
     answers = {}
     for path in sorted((repo / "results/run").glob("*.jsonl")):
         for line in path.read_text().splitlines():

@@ -5,8 +5,10 @@ sequence). For a 135M model on a few cores one step costs little more for 8 sequ
 for one, so the concurrent calls of a run share each step instead of waiting for a lock.
 
 What each call returns is what ``Llama.create_chat_completion`` returns for the same greedy
-request: the same chat template and tokenization, each prompt prefilled on its own in chunks
-of ``n_batch`` tokens, the arg-max token, the same end-of-generation, stop-string, multi-byte
+request: the same chat template and tokenization, the same reuse of what the KV cache already
+holds (a sequence keeps its prompt and answer after a call, and a prompt that starts the same
+way, e.g. the next turn of a conversation, only prefills the rest, in chunks of ``n_batch``
+tokens), the arg-max token, the same end-of-generation, stop-string, multi-byte
 and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py compares
 the two). Only greedy requests come here (:func:`is_greedy`); sampling stays on the
 llama-cpp-python path.
@@ -107,7 +109,12 @@ class BatchedChat:
         self.memory = llama_cpp.llama_get_memory(self.ctx)
         self.batch = llama_cpp.llama_batch_init(max(self.n_batch, slots), 0, 1)
         self._pending: queue.Queue[_Request | None] = queue.Queue()
-        self._free = list(range(slots - 1, -1, -1))
+        self._free = list(range(slots))
+        # what each sequence's KV cache holds (prompt + evaluated answer tokens), kept after a
+        # call ends so the next prompt that starts the same way only prefills the rest
+        self._evaluated: list[list[int]] = [[] for _ in range(slots)]
+        self._last_used = [0] * slots
+        self._clock = 0
         self._thread = threading.Thread(target=self._loop, name="prodbench-local-batch", daemon=True)
         self._thread.start()
 
@@ -164,26 +171,50 @@ class BatchedChat:
     def _fail(self, request: _Request, error: BaseException, active: list[_Request]) -> None:
         if request in active:
             active.remove(request)
+        if request.slot >= 0:  # what the cache holds is unknown after a failed decode: clear it
+            self._c.llama_memory_seq_rm(self.memory, request.slot, -1, -1)
+            self._evaluated[request.slot] = []
         self._release(request)
         request.future.set_exception(error)
 
     def _release(self, request: _Request) -> None:
         if request.slot >= 0:
-            self._c.llama_memory_seq_rm(self.memory, request.slot, -1, -1)
             self._free.append(request.slot)
             request.slot = -1
 
+    def _take_slot(self, prompt: list[int]) -> tuple[int, int]:
+        """The free sequence sharing the longest prefix with ``prompt`` (else the least recently
+        used one) and that prefix's length, as llama-cpp-python matches its single context:
+        the last prompt token is always evaluated again, for its logits."""
+        def shared(slot: int) -> int:
+            length = 0
+            for cached, token in zip(self._evaluated[slot], prompt[:-1], strict=False):
+                if cached != token:
+                    break
+                length += 1
+            return length
+
+        slot = max(self._free, key=lambda free: (shared(free), -self._last_used[free]))
+        self._free.remove(slot)
+        self._clock += 1
+        self._last_used[slot] = self._clock
+        return slot, shared(slot)
+
     def _start(self, request: _Request, active: list[_Request]) -> None:
-        """Prefill one prompt on a free sequence in chunks of ``n_batch``; take its first token."""
-        request.slot = self._free.pop()
+        """Prefill a prompt (what its sequence does not hold yet, in chunks of ``n_batch``) and
+        take its first token."""
+        request.slot, reused = self._take_slot(request.prompt)
         try:
-            tokens = request.prompt
-            for start in range(0, len(tokens), self.n_batch):
-                chunk = tokens[start:start + self.n_batch]
-                self._fill([(token, start + i, request.slot, start + i == len(tokens) - 1)
+            self._c.llama_memory_seq_rm(self.memory, request.slot, reused, -1)
+            evaluated = self._evaluated[request.slot] = request.prompt[:reused]
+            rest = request.prompt[reused:]
+            for start in range(0, len(rest), self.n_batch):
+                chunk = rest[start:start + self.n_batch]
+                self._fill([(token, reused + start + i, request.slot, start + i == len(rest) - 1)
                             for i, token in enumerate(chunk)])
                 self._decode()
-            request.position = len(tokens)
+                evaluated.extend(chunk)
+            request.position = len(request.prompt)
             token = self._argmax(self.batch.n_tokens - 1)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             self._fail(request, exc, active)
@@ -203,6 +234,7 @@ class BatchedChat:
             return
         for index, request in enumerate(running):
             request.position += 1
+            self._evaluated[request.slot].append(request.completion[-1])
             self._accept(request, self._argmax(index), active)
 
     def _fill(self, entries: list[tuple[int, int, int, bool]]) -> None:
