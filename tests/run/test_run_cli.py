@@ -171,6 +171,18 @@ def test_embedded_model_runs_offline(tmp_path, monkeypatch, multi_turn, prompt, 
     assert [r["response"] for r in again] == [r["response"] for r in rows]
 
 
+@pytest.mark.local_model
+def test_the_embedded_model_is_called_without_litellm_unless_that_path_is_chosen(tmp_path, call_path, prompt):
+    code = ("import json, sys; from prodbench.run.stage import run_model; from prodbench.core.records import LoadedPrompt; "
+            "rec = LoadedPrompt(json.loads(sys.argv[1]), 'golden', 'prompts/golden/x.jsonl', 1); "
+            "rows = run_model([rec], 'smol', {'model': 'local/smollm2-135m', 'temperature': 0.0, 'max_tokens': 4}, "
+            "{}, sys.argv[2]); print(rows[0]['error'] is None and bool(rows[0]['response']), 'litellm' in sys.modules)")
+    record = {**prompt(1), "messages": [{"role": "user", "content": "Say hi."}]}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(record), str(tmp_path)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.stdout.split() == ["True", str(call_path == "litellm")], out.stderr[-2000:]
+
+
 def test_fully_cached_run_does_not_import_litellm(server, tmp_path, fake_model, make_project, prompt, read_rows, subprocess_env):
     root = make_project(tmp_path / "p", {"fake": fake_model(server.api_base)}, [prompt(i) for i in range(5)])
     assert _invoke(root).exit_code == 0

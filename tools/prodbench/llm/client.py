@@ -23,7 +23,7 @@ from typing import Any
 
 from prodbench.llm.cache import ResponseCache, cache_key
 from prodbench.llm.config import ModelConfig, RetryPolicy
-from prodbench.llm.fast_openai import FastOpenAI, fast_endpoint
+from prodbench.llm.fast_openai import FastOpenAI, call_path, fast_endpoint
 from prodbench.llm.loader import litellm_module
 from prodbench.llm.pacing import Pacer, rate_headers
 from prodbench.llm.prices import price, token_prices
@@ -156,14 +156,15 @@ class LLMClient:
         self.params: dict[str, Any] = dict(config.gen if params is None else params)
         self.pacer = Pacer(concurrency, config.rpm, config.tpm)
         self.fast: FastOpenAI | None = None
+        self.direct = False  # the embedded model called in-process, without litellm
         self._acompletion: Callable[..., Awaitable[Any]] | None = None
         self._kwargs: dict[str, Any] = {}
         self.router: Any = None
 
     @property
     def path(self) -> str:
-        """``fast`` or ``litellm``: how calls go out (known after :meth:`setup`)."""
-        return "fast" if self.fast is not None else "litellm"
+        """``fast``, ``embedded`` or ``litellm``: how calls go out (known after :meth:`setup`)."""
+        return "fast" if self.fast is not None else "embedded" if self.direct else "litellm"
 
     def key(self, messages: list[dict[str, Any]]) -> str:
         """The cache key of a request: (config hash, messages, generation parameters)."""
@@ -180,6 +181,14 @@ class LLMClient:
             UserError: A named environment variable is missing.
         """
         if self._acompletion is not None:
+            return
+        if self.config.is_embedded and call_path() != "litellm":
+            # in-process: no litellm import (3-4 s) and no per-call translation
+            from prodbench.llm.providers.local_smollm2 import acompletion as embedded_acompletion
+
+            self._kwargs = dict(self.params)
+            self._acompletion = embedded_acompletion
+            self.direct = True
             return
         if not self.config.router and not self.config.is_embedded:
             endpoint = fast_endpoint(self.config.model, self.config.connection, self.params)
@@ -249,7 +258,7 @@ class LLMClient:
             response = {**outcome.response, "latency_s": round(outcome.latency_s, 4)}
             if response.get("cost_usd") is None:
                 response["cost_usd"] = price(self.config.price_model, response.get("usage"),
-                                             without_litellm=self.fast is not None)
+                                             without_litellm=self.fast is not None or self.direct)
             outcome.response = response
             if key is not None and self.cache is not None:
                 self.cache.put(key, response)

@@ -28,16 +28,16 @@ def check_provider(config: ModelConfig) -> None:
     """
     if not config.router and not config.is_embedded and _check_fast(config):
         return
+    if config.is_embedded:
+        from prodbench.llm.providers.local_smollm2 import check_available
+
+        check_available(config.model)
+        return
     from prodbench.llm.loader import litellm_module
 
     litellm = litellm_module()
     if config.router:
         _check_router(config, litellm)
-        return
-    if config.is_embedded:
-        from prodbench.llm.providers.local_smollm2 import check_available
-
-        check_available(config.model)
         return
     connection = config.connection
     try:

@@ -123,6 +123,21 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
         return llama.create_chat_completion(messages=plain, **kwargs)
 
 
+async def acompletion(*, model: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
+    """One chat completion on the embedded model, called in-process without litellm.
+
+    Args:
+        model: ``local/<name>`` (or ``<name>``).
+        messages: The chat messages.
+        **params: Generation parameters (``temperature``, ``max_tokens``, ``seed``, ...).
+
+    Returns:
+        An OpenAI-style chat completion dict.
+    """
+    call = functools.partial(generate, model, messages, params)
+    return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+
+
 def _executor() -> concurrent.futures.ThreadPoolExecutor:
     """Threads for async calls: one per parallel sequence, plus one for a sampling call."""
     global _EXECUTOR
