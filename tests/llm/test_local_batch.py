@@ -65,6 +65,28 @@ def test_parallel_sequences_answer_what_one_at_a_time_decoding_answers(llama):
     assert {reason for _, reason, _ in got} == {"stop", "length"}
 
 
+def test_the_next_turn_continues_from_its_conversation_as_llama_cpp_python_does(llama):
+    """Turn 2 reuses the KV cache of turn 1 (its answer's tokens included) on both paths."""
+    first = [{"role": "user", "content": "Give me a name for a grey cat."}]
+    def second(answer: str) -> list[dict]:
+        return [*first, {"role": "assistant", "content": answer}, {"role": "user", "content": "Why that name?"}]
+
+    llama.reset()
+    expected_1 = _stored(llama.create_chat_completion(messages=first, temperature=0.0, max_tokens=24))
+    expected_2 = _stored(llama.create_chat_completion(messages=second(expected_1[0]), temperature=0.0,
+                                                      max_tokens=24))
+    batched = BatchedChat(llama, slots=3)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:  # another conversation runs alongside
+            other = pool.submit(lambda: [batched.complete(case[0], case[1]) for case in CASES[:3]])
+            got_1 = _stored(batched.complete(first, 24))
+            got_2 = _stored(batched.complete(second(got_1[0]), 24))
+            other.result()
+    finally:
+        batched.close()
+    assert (got_1, got_2) == (expected_1, expected_2)
+
+
 def test_a_prompt_longer_than_the_context_fails_like_llama_cpp_python_and_the_others_still_run(llama):
     batched = BatchedChat(llama, slots=2)
     try:
