@@ -9,8 +9,9 @@ One model per process serves every call. Greedy calls (temperature 0, the benchm
 setting) are decoded together as parallel sequences (:mod:`.local_batch`); sampling calls
 use llama-cpp-python's own context, guarded by a lock (llama.cpp is not re-entrant). Async
 calls run in a worker thread so the event loop stays free.
-Register with :func:`prodbench.llm.providers.register`; then
-``litellm.acompletion(model="local/smollm2-135m", messages=...)`` works like any provider.
+The run stage calls :func:`acompletion` directly (no litellm); registered with
+:func:`prodbench.llm.providers.register`, ``litellm.acompletion(model="local/smollm2-135m",
+messages=...)`` works like any provider too.
 """
 
 from __future__ import annotations
@@ -153,10 +154,11 @@ def _batched(model: str, llama: Any) -> BatchedChat | None:
     slots = slots_setting()
     if slots < 2 or not BatchedChat.supports(llama):
         return None
+    key = str(model_path(model))  # one decoder per model file, whichever name called it
     with _SETUP_LOCK:
-        if model not in _BATCHED:
-            _BATCHED[model] = BatchedChat(llama, slots)
-        return _BATCHED[model]
+        if key not in _BATCHED:
+            _BATCHED[key] = BatchedChat(llama, slots)
+        return _BATCHED[key]
 
 
 def _model_response(model: str, raw: dict[str, Any]) -> Any:
