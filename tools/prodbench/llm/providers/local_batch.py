@@ -194,11 +194,11 @@ class BatchedChat:
                 length += 1
             return length
 
-        slot = max(self._free, key=lambda free: (shared(free), -self._last_used[free]))
+        reused, _, slot = max((shared(free), -self._last_used[free], free) for free in self._free)
         self._free.remove(slot)
         self._clock += 1
         self._last_used[slot] = self._clock
-        return slot, shared(slot)
+        return slot, reused
 
     def _start(self, request: _Request, active: list[_Request]) -> None:
         """Prefill a prompt (what its sequence does not hold yet, in chunks of ``n_batch``) and

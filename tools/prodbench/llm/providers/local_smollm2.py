@@ -40,6 +40,7 @@ INSTALL_HINT = (
 N_CTX = int(os.environ.get("PRODBENCH_LOCAL_N_CTX", "2048"))
 
 
+@functools.cache
 def model_path(model: str) -> Path:
     """Path of the GGUF file for ``local/<name>``.
 
@@ -142,6 +143,8 @@ async def acompletion(*, model: str, messages: list[dict[str, Any]], **params: A
 def _executor() -> concurrent.futures.ThreadPoolExecutor:
     """Threads for async calls: one per parallel sequence, plus one for a sampling call."""
     global _EXECUTOR
+    if _EXECUTOR is not None:  # every call asks: no lock once it exists
+        return _EXECUTOR
     with _SETUP_LOCK:  # not _LOCK: a sampling call holds that one, and this runs on the event loop
         if _EXECUTOR is None:
             _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max(slots_setting(), 1) + 1,
@@ -154,7 +157,10 @@ def _batched(model: str, llama: Any) -> BatchedChat | None:
     slots = slots_setting()
     if slots < 2 or not BatchedChat.supports(llama):
         return None
-    key = str(model_path(model))  # one decoder per model file, whichever name called it
+    key = str(llama.model_path)  # one decoder per model file, whichever name called it
+    batched = _BATCHED.get(key)
+    if batched is not None:
+        return batched
     with _SETUP_LOCK:
         if key not in _BATCHED:
             _BATCHED[key] = BatchedChat(llama, slots)
