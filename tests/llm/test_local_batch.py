@@ -11,24 +11,10 @@ import concurrent.futures
 
 import pytest
 
+from local_cases import CASES, LONG, stored
 from prodbench.llm.providers.local_batch import BatchedChat, is_greedy
 
-pytestmark = pytest.mark.local_model
-
-LONG = " ".join(f"Line {i}: the invoice INV-{1000 + i} was paid on day {i % 28 + 1}." for i in range(60))
-CASES = [
-    ([{"role": "user", "content": "What is 17 + 25? Answer with the number."}], 24, None),
-    ([{"role": "system", "content": "You are Ledgerly's support assistant. Answer briefly."},
-      {"role": "user", "content": "Can I pay my invoice in euros?"}], 40, None),
-    ([{"role": "user", "content": "Name three colours."}, {"role": "assistant", "content": "Red, green, blue."},
-      {"role": "user", "content": "And two more?"}], 32, None),
-    ([{"role": "user", "content": "请用中文介绍一下你自己。"}], 40, None),  # multi-byte tokens
-    ([{"role": "user", "content": "日本語で挨拶してください。"}], 40, None),
-    ([{"role": "user", "content": "Write a Python function that adds two numbers."}], 48, "\n\n"),  # user stop
-    ([{"role": "user", "content": "Summarise these lines in one sentence:\n" + LONG}], 24, None),  # > n_batch
-    ([{"role": "user", "content": "Say OK."}], 1, None),  # stops on max_tokens at once
-]
-
+pytestmark = [pytest.mark.local_model, pytest.mark.llama_cpp_python]
 
 @pytest.fixture(scope="module")
 def llama():
@@ -41,23 +27,18 @@ def llama():
     instance.close()
 
 
-def _stored(response: dict) -> tuple:
-    choice = response["choices"][0]
-    return choice["message"]["content"], choice["finish_reason"], response["usage"]
-
-
 def test_parallel_sequences_answer_what_one_at_a_time_decoding_answers(llama):
     assert len(llama.tokenize(CASES[6][0][0]["content"].encode())) > llama.n_batch  # chunked prefill covered
     expected = []
     for messages, max_tokens, stop in CASES:
         llama.reset()
-        expected.append(_stored(llama.create_chat_completion(messages=messages, temperature=0.0,
+        expected.append(stored(llama.create_chat_completion(messages=messages, temperature=0.0,
                                                              max_tokens=max_tokens, stop=stop, seed=7)))
     batched = BatchedChat(llama, slots=4)  # fewer slots than requests: some wait for a free sequence
     try:
         with concurrent.futures.ThreadPoolExecutor(len(CASES)) as pool:
-            got = list(pool.map(lambda case: _stored(batched.complete(*case)), CASES))
-        again = _stored(batched.complete(*CASES[1]))  # a freed sequence is clean for the next prompt
+            got = list(pool.map(lambda case: stored(batched.complete(*case)), CASES))
+        again = stored(batched.complete(*CASES[1]))  # a freed sequence is clean for the next prompt
     finally:
         batched.close()
     assert got == expected
@@ -72,15 +53,15 @@ def test_the_next_turn_continues_from_its_conversation_as_llama_cpp_python_does(
         return [*first, {"role": "assistant", "content": answer}, {"role": "user", "content": "Why that name?"}]
 
     llama.reset()
-    expected_1 = _stored(llama.create_chat_completion(messages=first, temperature=0.0, max_tokens=24))
-    expected_2 = _stored(llama.create_chat_completion(messages=second(expected_1[0]), temperature=0.0,
+    expected_1 = stored(llama.create_chat_completion(messages=first, temperature=0.0, max_tokens=24))
+    expected_2 = stored(llama.create_chat_completion(messages=second(expected_1[0]), temperature=0.0,
                                                       max_tokens=24))
     batched = BatchedChat(llama, slots=3)
     try:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:  # another conversation runs alongside
             other = pool.submit(lambda: [batched.complete(case[0], case[1]) for case in CASES[:3]])
-            got_1 = _stored(batched.complete(first, 24))
-            got_2 = _stored(batched.complete(second(got_1[0]), 24))
+            got_1 = stored(batched.complete(first, 24))
+            got_2 = stored(batched.complete(second(got_1[0]), 24))
             other.result()
     finally:
         batched.close()
@@ -92,7 +73,7 @@ def test_a_prompt_longer_than_the_context_fails_like_llama_cpp_python_and_the_ot
     try:
         with pytest.raises(ValueError, match=r"exceed context window of 2048"):
             batched.complete([{"role": "user", "content": LONG * 4}], 8)
-        content, reason, usage = _stored(batched.complete(CASES[0][0], 8))
+        content, reason, usage = stored(batched.complete(CASES[0][0], 8))
     finally:
         batched.close()
     assert content and usage["completion_tokens"] <= 8

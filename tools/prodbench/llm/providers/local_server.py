@@ -1,0 +1,125 @@
+"""The embedded model on xllamacpp: llama.cpp's own server engine, in-process, prebuilt.
+
+xllamacpp (MIT, maintained by Xorbits, the llama.cpp engine of Xinference) ships llama.cpp
+compiled into a ``manylinux2014`` wheel (glibc 2.17 and newer), so installing it takes seconds
+where llama-cpp-python compiles llama.cpp for minutes. Its :class:`xllamacpp.Server` is
+llama.cpp's ``llama-server`` without the HTTP part: ``slots`` sequences in one context, each with
+its own KV cache of ``n_ctx`` tokens, reused for the next prompt that starts the same way.
+
+What a call returns is what llama-cpp-python's ``Llama.create_chat_completion`` returns for the
+same greedy request (the GGUF's own Jinja chat template, the arg-max token, the same stop,
+``max_tokens`` and usage rules), provided flash attention is off, as llama-cpp-python has it:
+tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
+benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+# Settings passed through to llama.cpp's sampler when the caller gives them.
+SAMPLING_KEYS = ("temperature", "seed", "top_p", "top_k", "min_p", "stop", "repeat_penalty",
+                 "presence_penalty", "frequency_penalty")
+# llama-cpp-python's create_chat_completion defaults where llama.cpp's server differs.
+_LLAMA_CPP_PYTHON_DEFAULTS = {"temperature": 0.2, "repeat_penalty": 1.0}
+
+
+class ServerChat:
+    """One llama.cpp server engine for a GGUF file, serving chat completions from any thread.
+
+    Args:
+        path: The GGUF model file.
+        slots: Sequences decoded together (llama.cpp's ``n_parallel``).
+        n_ctx: Context size of each sequence.
+
+    With more than one slot, llama.cpp starts a new prompt while other sequences generate
+    (continuous batching): faster, but a prompt's tokens then share a batch with other
+    sequences' next tokens, which changes some answers in their last digits (15 of 78 in
+    ``bench/default_repro.py``). One slot, the default, gives llama-cpp-python's answers.
+    """
+
+    def __init__(self, path: Path, slots: int, n_ctx: int) -> None:
+        import xllamacpp
+
+        threads = os.cpu_count() or 1
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_parallel = slots
+        params.n_ctx = n_ctx * slots
+        params.kv_unified = False  # a KV stream per sequence, n_ctx tokens each
+        params.n_batch = 512  # llama-cpp-python's prompt chunks, so the same numbers come out
+        params.n_ubatch = 512
+        params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        params.ctx_shift = False
+        params.cache_ram_mib = 512
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.warmup = False
+        params.verbosity = 1  # errors only: llama.cpp's server logs every request otherwise
+        self.path = path
+        self.slots = slots
+        self.n_ctx = n_ctx
+        self._server = xllamacpp.Server(params)
+        self._lock = threading.Lock()
+
+    def complete(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """One chat completion (blocking; safe to call from many threads at once).
+
+        Args:
+            messages: ``role``/``content`` chat messages.
+            params: ``max_tokens`` and the sampling settings of :data:`SAMPLING_KEYS`.
+
+        Returns:
+            An OpenAI-style chat completion dict.
+
+        Raises:
+            ValueError: llama.cpp refused the request (e.g. the prompt exceeds ``n_ctx``).
+        """
+        request: dict[str, Any] = {"messages": messages, "verbose": True, "max_tokens": params["max_tokens"]}
+        for key in SAMPLING_KEYS:
+            value = params.get(key, _LLAMA_CPP_PYTHON_DEFAULTS.get(key))
+            if value is not None:
+                request[key] = value
+        raw = self._server.handle_chat_completions(request)
+        if "error" in raw:
+            error = raw["error"]
+            raise ValueError(error.get("message") if isinstance(error, dict) else str(error))
+        return _as_llama_cpp_python(raw, str(self.path))
+
+    def close(self) -> None:
+        """Stop the engine's thread and free the model (idempotent)."""
+        with self._lock:
+            server, self._server = self._server, None
+        del server
+
+
+def _as_llama_cpp_python(raw: dict[str, Any], model: str) -> dict[str, Any]:
+    """The server's answer as llama-cpp-python reports it: the raw generated text (no reasoning
+    or tool-call parsing), and completion tokens without the end-of-generation token, which
+    llama.cpp's server counts and llama-cpp-python does not."""
+    details = raw.get("__verbose") or {}
+    choice = raw["choices"][0]
+    usage = dict(raw.get("usage") or {})
+    completion = int(usage.get("completion_tokens", 0))
+    if details.get("stop_type") == "eos" and completion > 0:
+        completion -= 1
+    prompt = int(usage.get("prompt_tokens", 0))
+    content = details.get("content")
+    if content is None:
+        content = (choice.get("message") or {}).get("content") or ""
+    return {
+        "id": raw.get("id"),
+        "object": "chat.completion",
+        "created": raw.get("created"),
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "logprobs": None,
+            "finish_reason": choice.get("finish_reason") or "stop",
+        }],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+    }
