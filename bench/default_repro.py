@@ -1,12 +1,19 @@
 """The README's first command, timed: the default `dvc repro` on a fresh clone, offline.
 
 Clones this checkout's HEAD into temporary directories and runs `dvc repro` there (empty
-response caches, the embedded model), alternating the default (parallel sequences) with
-``PRODBENCH_LOCAL_SLOTS=1`` (one generation at a time, as before parallel sequences). Prints
-the wall time of each whole command and of each stage, and how many stored answers differ
-between the two.
+response caches, the embedded model), alternating the embedded model's runtimes and settings:
 
-    python bench/default_repro.py [--repeats 1] [--only default|serial]
+* ``xllamacpp``: the default (llama.cpp prebuilt, one sequence at a time);
+* ``xllamacpp-8-slots``: the same with ``PRODBENCH_LOCAL_SLOTS=8`` (llama.cpp's continuous
+  batching);
+* ``llama-cpp-python``: ``PRODBENCH_LOCAL_RUNTIME=llama-cpp-python`` (compiled llama.cpp,
+  greedy calls decoded as 8 parallel sequences); needs the [local-llama-cpp-python] extra;
+* ``llama-cpp-python-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time).
+
+Prints the wall time of each whole command and of each stage, and how many stored answers
+differ from the first variant's.
+
+    python bench/default_repro.py [--repeats 1] [--only NAME[,NAME...]]
 """
 
 from __future__ import annotations
@@ -24,7 +31,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = {"default": {}, "serial": {"PRODBENCH_LOCAL_SLOTS": "1"}}
+VARIANTS = {
+    "xllamacpp": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp"},
+    "xllamacpp-8-slots": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp", "PRODBENCH_LOCAL_SLOTS": "8"},
+    "llama-cpp-python": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python"},
+    "llama-cpp-python-serial": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python", "PRODBENCH_LOCAL_SLOTS": "1"},
+}
 
 
 def repro(variant: str, scratch: Path) -> tuple[float, dict[str, float], dict[str, str]]:
@@ -63,9 +75,12 @@ def repro(variant: str, scratch: Path) -> tuple[float, dict[str, float], dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--only", choices=sorted(VARIANTS))
+    parser.add_argument("--only", help="comma-separated variants: " + ", ".join(VARIANTS))
     args = parser.parse_args()
-    variants = [args.only] if args.only else list(VARIANTS)
+    variants = args.only.split(",") if args.only else list(VARIANTS)
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; available: {', '.join(VARIANTS)}")
     totals: dict[str, list[float]] = {v: [] for v in variants}
     stage_times: dict[str, dict[str, list[float]]] = {v: {} for v in variants}
     answers: dict[str, dict[str, str]] = {}
@@ -79,14 +94,16 @@ def main() -> None:
                     stage_times[variant].setdefault(stage, []).append(seconds)
     print(f"default dvc repro on a fresh clone, {os.cpu_count()} CPUs, load {load:.1f} at start, "
           f"medians of {args.repeats}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    first = variants[0]
     for variant in variants:
-        print(f"  {variant:>8}: {statistics.median(totals[variant]):6.0f} s  " + ", ".join(
-            f"{stage} {statistics.median(values):.0f} s" for stage, values in stage_times[variant].items()))
-    if len(variants) == 2:
-        a, b = (answers[v] for v in variants)
-        differ = sorted(key for key in a if a[key] != b.get(key))
-        print(f"  ratio {statistics.median(totals['default']) / statistics.median(totals['serial']):.2f}; "
-              f"rows whose answers differ: {len(differ)} of {len(a)} {differ[:5]}")
+        line = f"  {variant:>23}: {statistics.median(totals[variant]):6.0f} s  " + ", ".join(
+            f"{stage} {statistics.median(values):.0f} s" for stage, values in stage_times[variant].items())
+        if variant != first:
+            reference, own = answers[first], answers[variant]
+            differ = sorted(key for key in reference if reference[key] != own.get(key))
+            line += (f"; {statistics.median(totals[variant]) / statistics.median(totals[first]):.2f}x {first}; "
+                     f"answers differing from {first}: {len(differ)} of {len(reference)} {differ[:3]}")
+        print(line)
 
 
 if __name__ == "__main__":
