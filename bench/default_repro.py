@@ -3,11 +3,11 @@
 Clones this checkout's HEAD into temporary directories and runs `dvc repro` there (empty
 response caches, the embedded model), alternating the embedded model's runtimes and settings:
 
-* ``xllamacpp``: the default (llama.cpp prebuilt, one sequence at a time);
-* ``xllamacpp-8-slots``: the same with ``PRODBENCH_LOCAL_SLOTS=8`` (llama.cpp's continuous
-  batching);
-* ``llama-cpp-python``: ``PRODBENCH_LOCAL_RUNTIME=llama-cpp-python`` (compiled llama.cpp,
-  greedy calls decoded as 8 parallel sequences); needs the [local-llama-cpp-python] extra;
+* ``xllamacpp``: the default (llama.cpp prebuilt; greedy calls decoded as 8 parallel sequences);
+* ``xllamacpp-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time, through
+  llama.cpp's own server engine);
+* ``llama-cpp-python``: ``PRODBENCH_LOCAL_RUNTIME=llama-cpp-python`` (compiled llama.cpp, 8
+  parallel sequences); needs the [local-llama-cpp-python] extra;
 * ``llama-cpp-python-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time).
 
 Prints the wall time of each whole command and of each stage, and how many stored answers
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
     "xllamacpp": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp"},
-    "xllamacpp-8-slots": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp", "PRODBENCH_LOCAL_SLOTS": "8"},
+    "xllamacpp-serial": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp", "PRODBENCH_LOCAL_SLOTS": "1"},
     "llama-cpp-python": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python"},
     "llama-cpp-python-serial": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python", "PRODBENCH_LOCAL_SLOTS": "1"},
 }

@@ -6,7 +6,8 @@ import pytest
 
 from call_paths import call_path, parametrize_call_path  # noqa: F401  (call_path: autouse fixture)
 
-SINGLE_PATH_MODULES = ("test_fast_path", "test_model_config", "test_local_batch", "test_local_server")  # compare the paths themselves / no HTTP
+SINGLE_PATH_MODULES = ("test_fast_path", "test_model_config", "test_local_batch", "test_local_server",
+                       "test_local_capi")  # compare the paths themselves / no HTTP
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -12,7 +12,7 @@ import concurrent.futures
 import pytest
 
 from local_cases import CASES, LONG, stored
-from prodbench.llm.providers.local_batch import BatchedChat, is_greedy
+from prodbench.llm.providers.local_batch import BatchedChat, LlamaCppPythonModel, is_greedy
 
 pytestmark = [pytest.mark.local_model, pytest.mark.llama_cpp_python]
 
@@ -34,7 +34,7 @@ def test_parallel_sequences_answer_what_one_at_a_time_decoding_answers(llama):
         llama.reset()
         expected.append(stored(llama.create_chat_completion(messages=messages, temperature=0.0,
                                                              max_tokens=max_tokens, stop=stop, seed=7)))
-    batched = BatchedChat(llama, slots=4)  # fewer slots than requests: some wait for a free sequence
+    batched = BatchedChat(LlamaCppPythonModel(llama), slots=4)  # fewer slots than requests: some wait for a free sequence
     try:
         with concurrent.futures.ThreadPoolExecutor(len(CASES)) as pool:
             got = list(pool.map(lambda case: stored(batched.complete(*case)), CASES))
@@ -56,7 +56,7 @@ def test_the_next_turn_continues_from_its_conversation_as_llama_cpp_python_does(
     expected_1 = stored(llama.create_chat_completion(messages=first, temperature=0.0, max_tokens=24))
     expected_2 = stored(llama.create_chat_completion(messages=second(expected_1[0]), temperature=0.0,
                                                       max_tokens=24))
-    batched = BatchedChat(llama, slots=3)
+    batched = BatchedChat(LlamaCppPythonModel(llama), slots=3)
     try:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:  # another conversation runs alongside
             other = pool.submit(lambda: [batched.complete(case[0], case[1]) for case in CASES[:3]])
@@ -69,7 +69,7 @@ def test_the_next_turn_continues_from_its_conversation_as_llama_cpp_python_does(
 
 
 def test_a_prompt_longer_than_the_context_fails_like_llama_cpp_python_and_the_others_still_run(llama):
-    batched = BatchedChat(llama, slots=2)
+    batched = BatchedChat(LlamaCppPythonModel(llama), slots=2)
     try:
         with pytest.raises(ValueError, match=r"exceed context window of 2048"):
             batched.complete([{"role": "user", "content": LONG * 4}], 8)

@@ -55,39 +55,29 @@ class BatchedChat:
     """One llama.cpp context with ``slots`` sequences, fed by a decoding thread.
 
     Args:
-        llama: A loaded ``llama_cpp.Llama``; its model weights, vocabulary, chat template and
-            context settings are reused (the context itself is not touched).
-        slots: Sequences decoded together; each has the context size of ``llama``.
+        model: The loaded model, as :class:`LlamaCppPythonModel` or
+            :class:`prodbench.llm.providers.local_capi.CApiModel` present it: its weights,
+            vocabulary, chat template and context settings (and the llama.cpp C functions as
+            ``model.c``).
+        slots: Sequences decoded together; each has the context size of ``model``.
     """
 
-    def __init__(self, llama: Any, slots: int) -> None:
-        import llama_cpp
+    def __init__(self, model: Any, slots: int) -> None:
         import numpy
-        from llama_cpp import llama_chat_format
 
-        self._c, self._np = llama_cpp, numpy
-        self.llama = llama
+        self._c, self._np = model.c, numpy
+        self.model = model
         self.slots = slots
-        self.n_ctx = llama.n_ctx()
-        self.n_batch = llama.n_batch
-        self.n_vocab = llama.n_vocab()
-        self.vocab = llama._model.vocab
-        eos, bos = llama.token_eos(), llama.token_bos()
-        self.formatter = llama_chat_format.Jinja2ChatFormatter(
-            template=llama.metadata["tokenizer.chat_template"],
-            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
-            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
-            stop_token_ids=[eos],
-        )
-        params = llama_cpp.llama_context_params.from_buffer_copy(llama.context_params)
-        params.n_ctx = self.n_ctx * slots
-        params.n_seq_max = slots
-        params.kv_unified = False  # a stream per sequence: each attends over its own cells only
-        self.ctx = llama_cpp.llama_init_from_model(llama.model, params)
+        self.n_ctx = model.n_ctx
+        self.n_batch = model.n_batch
+        self.n_vocab = model.n_vocab
+        self.vocab = model.vocab
+        self.formatter = model.formatter
+        self.ctx = model.c.llama_init_from_model(model.model, model.context_params(self.n_ctx * slots, slots))
         if not self.ctx:
             raise RuntimeError("llama.cpp could not create a context for parallel sequences")
-        self.memory = llama_cpp.llama_get_memory(self.ctx)
-        self.batch = llama_cpp.llama_batch_init(max(self.n_batch, slots), 0, 1)
+        self.memory = model.c.llama_get_memory(self.ctx)
+        self.batch = model.c.llama_batch_init(max(self.n_batch, slots), 0, 1)
         self._pending: queue.Queue[_Request | None] = queue.Queue()
         self._free = list(range(slots))
         # what each sequence's KV cache holds (prompt + evaluated answer tokens), kept after a
@@ -100,15 +90,15 @@ class BatchedChat:
 
     @staticmethod
     def supports(llama: Any) -> bool:
-        """True if ``llama`` carries the chat template this class formats with."""
+        """True if llama-cpp-python's ``llama`` carries the chat template this class formats with."""
         return "tokenizer.chat_template" in (getattr(llama, "metadata", None) or {}) \
             and getattr(llama, "chat_format", None) == "chat_template.default" and llama.chat_handler is None
 
     def complete(self, messages: list[dict[str, Any]], max_tokens: int | None,
                  stop: str | list[str] | None = None) -> dict[str, Any]:
         """A chat completion dict, as ``Llama.create_chat_completion`` returns it (blocking)."""
-        formatted = self.formatter(messages=messages)  # type: ignore[arg-type]
-        prompt = self.llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special,
+        formatted = self.formatter(messages=messages)
+        prompt = self.model.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special,
                                      special=True)
         stops = [] if stop is None else [stop] if isinstance(stop, str) else list(stop)
         if formatted.stop is not None:
@@ -240,11 +230,11 @@ class BatchedChat:
         """Llama._create_completion's per-token rules, in its order."""
         done = False
         if self._c.llama_vocab_is_eog(self.vocab, token):
-            request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+            request.text = self.model.detokenize(request.completion)
             request.finish_reason, done = "stop", True
         else:
             request.completion.append(token)
-            all_text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+            all_text = self.model.detokenize(request.completion)
             for k, char in enumerate(all_text[-3:]):
                 k = 3 - k
                 for num, pattern in ((2, 192), (3, 224), (4, 240)):
@@ -258,10 +248,10 @@ class BatchedChat:
                     request.text = all_text[: all_text.index(any_stop[0])]
                     request.finish_reason, done = "stop", True
                 elif len(request.completion) >= request.max_tokens:
-                    request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+                    request.text = self.model.detokenize(request.completion)
                     request.finish_reason, done = "length", True
             if not done and request.position + 1 >= self.n_ctx:  # the context is full
-                request.text = self.llama.detokenize(request.completion, prev_tokens=request.prompt)
+                request.text = self.model.detokenize(request.completion)
                 request.finish_reason, done = "length", True
         if done:
             active.remove(request)
@@ -274,7 +264,7 @@ class BatchedChat:
             "id": f"chatcmpl-{uuid.uuid4()}",
             "object": "chat.completion",
             "created": int(time.time()),
-            "model": self.llama.model_path,
+            "model": self.model.model_path,
             "choices": [{
                 "index": 0,
                 "message": {"role": "assistant", "content": request.text.decode("utf-8", errors="ignore")},
@@ -284,3 +274,41 @@ class BatchedChat:
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
+
+
+class LlamaCppPythonModel:
+    """A loaded ``llama_cpp.Llama`` as :class:`BatchedChat` uses it (its context is not touched)."""
+
+    def __init__(self, llama: Any) -> None:
+        import llama_cpp
+        from llama_cpp import llama_chat_format
+
+        self.c = llama_cpp
+        self.llama = llama
+        self.model = llama.model
+        self.model_path = llama.model_path
+        self.n_ctx = llama.n_ctx()
+        self.n_batch = llama.n_batch
+        self.n_vocab = llama.n_vocab()
+        self.vocab = llama._model.vocab
+        eos, bos = llama.token_eos(), llama.token_bos()
+        self.formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+
+    def context_params(self, n_ctx: int, n_seq_max: int) -> Any:
+        """``llama``'s own context settings for ``n_seq_max`` sequences, a KV stream each."""
+        params = self.c.llama_context_params.from_buffer_copy(self.llama.context_params)
+        params.n_ctx = n_ctx
+        params.n_seq_max = n_seq_max
+        params.kv_unified = False  # a stream per sequence: each attends over its own cells only
+        return params
+
+    def tokenize(self, text: bytes, *, add_bos: bool, special: bool) -> list[int]:
+        return list(self.llama.tokenize(text, add_bos=add_bos, special=special))
+
+    def detokenize(self, tokens: list[int]) -> bytes:
+        return bytes(self.llama.detokenize(tokens))

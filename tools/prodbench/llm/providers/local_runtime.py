@@ -4,11 +4,16 @@ Two runtimes run the same GGUF file with the same chat template and give the sam
 answers (tests/llm/test_local_server.py, ``bench/default_repro.py``):
 
 * ``xllamacpp`` (the ``[local]`` extra, the default): llama.cpp prebuilt in a wheel, so it
-  installs in seconds; one sequence at a time unless ``PRODBENCH_LOCAL_SLOTS`` asks for
-  continuous batching (faster, but then an answer can depend on what shared its batch).
+  installs in seconds; greedy calls go to :mod:`.local_batch` through the llama.cpp C API
+  inside that wheel (:mod:`.local_capi`), sampling calls to llama.cpp's server engine
+  (:mod:`.local_server`).
 * ``llama-cpp-python`` (the ``[local-llama-cpp-python]`` extra): compiles llama.cpp at install;
-  greedy calls are decoded together as 8 parallel sequences with the same answers as one at
-  a time (:mod:`.local_batch`).
+  greedy calls go to :mod:`.local_batch` through its bindings, sampling calls to its own
+  ``create_chat_completion``.
+
+Either way greedy calls are decoded together as parallel sequences (8 unless
+``PRODBENCH_LOCAL_SLOTS`` says otherwise; 1 turns that off) with the same answers as one at a
+time, and sampling calls run one at a time.
 
 ``PRODBENCH_LOCAL_RUNTIME`` picks one; unset, xllamacpp if installed, else llama-cpp-python.
 """
@@ -25,7 +30,7 @@ from prodbench.core.errors import UserError
 from prodbench.llm.providers.local_batch import is_greedy
 
 RUNTIMES = {"xllamacpp": "xllamacpp", "llama-cpp-python": "llama_cpp"}  # name -> module
-DEFAULT_SLOTS = {"xllamacpp": 1, "llama-cpp-python": 8}
+DEFAULT_SLOTS = 8
 INSTALL_HINT = (
     "the embedded model needs the [local] extra: run `bash tools/venv.sh` (or `bash .ci/install`, "
     "or `pip install -e '.[local]'`); see README"
@@ -50,14 +55,14 @@ def runtime() -> str:
 
 
 def slots_setting() -> int:
-    """Sequences decoded together (``PRODBENCH_LOCAL_SLOTS``; else the runtime's default).
+    """Sequences decoded together (``PRODBENCH_LOCAL_SLOTS``, else 8; 1 turns batching off).
 
     Raises:
         UserError: The variable is not a whole number.
     """
     raw = os.environ.get("PRODBENCH_LOCAL_SLOTS", "").strip()
     if not raw:
-        return DEFAULT_SLOTS[runtime()]
+        return DEFAULT_SLOTS
     try:
         return max(int(raw), 1)
     except ValueError:
@@ -65,16 +70,13 @@ def slots_setting() -> int:
 
 
 def embedded_concurrency(gen: Mapping[str, Any], configured: int | None) -> int:
-    """Calls in flight for an embedded model config.
-
-    xllamacpp serves greedy and sampling calls alike in its slots; llama-cpp-python decodes
-    greedy calls together and samples one call at a time.
+    """Calls in flight for an embedded model config: its parallel sequences when greedy, else 1.
 
     Args:
         gen: The config's generation parameters (``temperature``, penalties, ...).
         configured: The config's own ``concurrency``, which may lower the number.
     """
     slots = slots_setting()
-    if slots < 2 or (runtime() == "llama-cpp-python" and not is_greedy(gen)):
+    if slots < 2 or not is_greedy(gen):
         return 1
     return max(1, min(configured, slots)) if configured else slots

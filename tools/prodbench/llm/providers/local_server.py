@@ -1,10 +1,12 @@
-"""The embedded model on xllamacpp: llama.cpp's own server engine, in-process, prebuilt.
+"""The embedded model's sampling calls on xllamacpp: llama.cpp's server engine, in-process.
 
 xllamacpp (MIT, maintained by Xorbits, the llama.cpp engine of Xinference) ships llama.cpp
 compiled into a ``manylinux2014`` wheel (glibc 2.17 and newer), so installing it takes seconds
 where llama-cpp-python compiles llama.cpp for minutes. Its :class:`xllamacpp.Server` is
-llama.cpp's ``llama-server`` without the HTTP part: ``slots`` sequences in one context, each with
-its own KV cache of ``n_ctx`` tokens, reused for the next prompt that starts the same way.
+llama.cpp's ``llama-server`` without the HTTP part, here with one sequence whose KV cache of
+``n_ctx`` tokens is reused for the next prompt that starts the same way. Greedy calls, the
+benchmark's, go to the parallel-sequence decoder instead (:mod:`.local_capi`); this engine
+answers sampling calls, and greedy ones when parallel sequences are off.
 
 What a call returns is what llama-cpp-python's ``Llama.create_chat_completion`` returns for the
 same greedy request (the GGUF's own Jinja chat template, the arg-max token, the same stop,
@@ -32,23 +34,21 @@ class ServerChat:
 
     Args:
         path: The GGUF model file.
-        slots: Sequences decoded together (llama.cpp's ``n_parallel``).
-        n_ctx: Context size of each sequence.
+        n_ctx: Context size.
 
-    With more than one slot, llama.cpp starts a new prompt while other sequences generate
-    (continuous batching): faster, but a prompt's tokens then share a batch with other
-    sequences' next tokens, which changes some answers in their last digits (15 of 78 in
-    ``bench/default_repro.py``). One slot, the default, gives llama-cpp-python's answers.
+    One sequence only: with several, llama.cpp's continuous batching puts a new prompt in the
+    same batch as other sequences' next tokens, which changes some greedy answers in their
+    last digits, depending on timing (26 of 156 in ``bench/default_repro.py``, docs/run.md).
     """
 
-    def __init__(self, path: Path, slots: int, n_ctx: int) -> None:
+    def __init__(self, path: Path, n_ctx: int) -> None:
         import xllamacpp
 
         threads = os.cpu_count() or 1
         params = xllamacpp.CommonParams()
         params.model.path = str(path)
-        params.n_parallel = slots
-        params.n_ctx = n_ctx * slots
+        params.n_parallel = 1
+        params.n_ctx = n_ctx
         params.kv_unified = False  # a KV stream per sequence, n_ctx tokens each
         params.n_batch = 512  # llama-cpp-python's prompt chunks, so the same numbers come out
         params.n_ubatch = 512
@@ -60,7 +60,6 @@ class ServerChat:
         params.warmup = False
         params.verbosity = 1  # errors only: llama.cpp's server logs every request otherwise
         self.path = path
-        self.slots = slots
         self.n_ctx = n_ctx
         self._server = xllamacpp.Server(params)
         self._lock = threading.Lock()

