@@ -9,9 +9,14 @@ request: the same chat template and tokenization, the same reuse of what the KV 
 holds (a sequence keeps its prompt and answer after a call, and a prompt that starts the same
 way, e.g. the next turn of a conversation, only prefills the rest, in chunks of ``n_batch``
 tokens), the arg-max token, the same end-of-generation, stop-string, multi-byte
-and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py compares
-the two). Only greedy requests come here (:func:`is_greedy`); sampling stays on the
-llama-cpp-python path.
+and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py and
+tests/llm/test_local_capi.py compare them). A prompt is never prefilled in the same
+``llama_decode`` call as other sequences' next tokens: llama.cpp computes a row with other
+kernels in a large batch than in a small one, which would change the last digits of the
+logits and with them some answers. It runs on llama-cpp-python's bindings
+(:class:`LlamaCppPythonModel`) or on the C API inside the xllamacpp wheel
+(:class:`prodbench.llm.providers.local_capi.CApiModel`). Only greedy requests come here
+(:func:`is_greedy`); sampling stays on the runtime's one-call-at-a-time path.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Settings that change the arg-max token when given a non-default value: such requests
-# are not greedy and take the llama-cpp-python sampling path.
+# are not greedy and take the runtime's one-call-at-a-time sampling path.
 _NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
 
 

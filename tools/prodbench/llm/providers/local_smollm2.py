@@ -6,11 +6,12 @@ prebuilt (the ``[local]`` extra, the default), or llama-cpp-python, compiled at
 install. The wheel's Python module imports the ``llm`` CLI, so it is never imported: the GGUF
 file is located with ``importlib.util.find_spec`` only.
 
-One model per process serves every call. On xllamacpp, llama.cpp's server engine
-(:mod:`.local_server`) takes calls from any thread. On llama-cpp-python, greedy calls
-(temperature 0, the benchmark's setting) are decoded together as parallel sequences
-(:mod:`.local_batch`) and sampling calls use its own context, guarded by a lock (llama.cpp is
-not re-entrant). Async calls run in a worker thread so the event loop stays free.
+One model per process serves every call. Greedy calls (temperature 0, the benchmark's setting)
+are decoded together as parallel sequences (:mod:`.local_batch`), on xllamacpp through the
+llama.cpp C API inside its wheel (:mod:`.local_capi`). Sampling calls go to llama.cpp's server
+engine on xllamacpp (:mod:`.local_server`), or to llama-cpp-python's own context guarded by a
+lock (llama.cpp is not re-entrant). Async calls run in a worker thread so the event loop stays
+free.
 The run stage calls :func:`acompletion` directly (no litellm); registered with
 :func:`prodbench.llm.providers.register`, ``litellm.acompletion(model="local/smollm2-135m",
 messages=...)`` works like any provider too.
