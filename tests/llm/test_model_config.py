@@ -59,29 +59,21 @@ def test_run_settings_defaults_and_per_model_concurrency() -> None:
     assert base.retry.timeout_s == 2.0
 
 
-def test_embedded_concurrency_on_llama_cpp_python(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("runtime", ["xllamacpp", "llama-cpp-python"])
+def test_embedded_concurrency_is_the_parallel_sequences_for_greedy_configs(runtime: str,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from prodbench.llm.providers import local_runtime
 
-    monkeypatch.setattr(local_runtime, "runtime", lambda: "llama-cpp-python")
+    monkeypatch.setattr(local_runtime, "runtime", lambda: runtime)
     monkeypatch.delenv("PRODBENCH_LOCAL_SLOTS", raising=False)
     embedded = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "concurrency": 4})
     assert RunSettings.from_params({"concurrency": 8}, embedded).concurrency == 4  # 4 parallel sequences
     greedy = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.0})
     assert RunSettings.from_params({"concurrency": 2}, greedy).concurrency == 8  # the default sequences
     sampling = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.7, "concurrency": 4})
-    assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 1  # one context behind a lock
-
-
-def test_embedded_concurrency_on_xllamacpp(monkeypatch: pytest.MonkeyPatch) -> None:
-    from prodbench.llm.providers import local_runtime
-
-    monkeypatch.setattr(local_runtime, "runtime", lambda: "xllamacpp")
-    monkeypatch.delenv("PRODBENCH_LOCAL_SLOTS", raising=False)
-    greedy = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.0})
-    assert RunSettings.from_params({"concurrency": 8}, greedy).concurrency == 1  # one slot: same answers
-    monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "6")
-    sampling = ModelConfig.from_params("s", {"model": "local/smollm2-135m", "temperature": 0.7})
-    assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 6  # slots sample independently
+    assert RunSettings.from_params({"concurrency": 8}, sampling).concurrency == 1  # one call at a time
+    monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "1")
+    assert RunSettings.from_params({"concurrency": 8}, greedy).concurrency == 1  # parallel sequences off
     monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "many")
     with pytest.raises(UserError, match="PRODBENCH_LOCAL_SLOTS"):
         RunSettings.from_params({"concurrency": 8}, greedy)
