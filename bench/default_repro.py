@@ -8,7 +8,8 @@ response caches, the embedded model), alternating the embedded model's runtimes 
   llama.cpp's own server engine);
 * ``llama-cpp-python``: ``PRODBENCH_LOCAL_RUNTIME=llama-cpp-python`` (compiled llama.cpp, 8
   parallel sequences); needs the [local-llama-cpp-python] extra;
-* ``llama-cpp-python-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time).
+* ``llama-cpp-python-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time);
+* ``xllamacpp-16``: the default with ``PRODBENCH_LOCAL_SLOTS=16`` (16 parallel sequences).
 
 Prints the wall time of each whole command and of each stage, and how many stored answers
 differ from the first variant's.
@@ -36,6 +37,7 @@ VARIANTS = {
     "xllamacpp-serial": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp", "PRODBENCH_LOCAL_SLOTS": "1"},
     "llama-cpp-python": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python"},
     "llama-cpp-python-serial": {"PRODBENCH_LOCAL_RUNTIME": "llama-cpp-python", "PRODBENCH_LOCAL_SLOTS": "1"},
+    "xllamacpp-16": {"PRODBENCH_LOCAL_RUNTIME": "xllamacpp", "PRODBENCH_LOCAL_SLOTS": "16"},
 }
 
 
