@@ -94,11 +94,10 @@ class RunSettings:
     def from_params(cls, run_params: Mapping[str, Any] | None, config: ModelConfig | None = None) -> RunSettings:
         """Settings from the ``run`` section; a model's own ``concurrency`` wins.
 
-        The embedded model's concurrency is its number of parallel sequences
-        (:func:`prodbench.llm.providers.local_runtime.embedded_concurrency`: 1 on xllamacpp
-        unless ``PRODBENCH_LOCAL_SLOTS`` says more; 8 for greedy configs on llama-cpp-python,
-        1 for sampling ones there, one llama.cpp context behind a lock). More in flight would
-        only queue, inflate the recorded latencies and risk timeouts.
+        The embedded model's concurrency is its number of parallel sequences for greedy configs
+        (:func:`prodbench.llm.providers.local_runtime.embedded_concurrency`, 8 unless the model
+        sets fewer) and 1 for sampling ones (one call at a time on either runtime: more in
+        flight would only queue, inflate the recorded latencies and risk timeouts).
 
         Raises:
             UserError: A setting has the wrong type.

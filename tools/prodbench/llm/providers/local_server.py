@@ -18,15 +18,12 @@ benchmark.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 # Settings passed through to llama.cpp's sampler when the caller gives them.
 SAMPLING_KEYS = ("temperature", "seed", "top_p", "top_k", "min_p", "stop", "repeat_penalty",
                  "presence_penalty", "frequency_penalty")
-# llama-cpp-python's create_chat_completion defaults where llama.cpp's server differs.
-_LLAMA_CPP_PYTHON_DEFAULTS = {"temperature": 0.2, "repeat_penalty": 1.0}
 
 
 class ServerChat:
@@ -61,8 +58,7 @@ class ServerChat:
         params.verbosity = 1  # errors only: llama.cpp's server logs every request otherwise
         self.path = path
         self.n_ctx = n_ctx
-        self._server = xllamacpp.Server(params)
-        self._lock = threading.Lock()
+        self._server: Any = xllamacpp.Server(params)
 
     def complete(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
         """One chat completion (blocking; safe to call from many threads at once).
@@ -78,10 +74,7 @@ class ServerChat:
             ValueError: llama.cpp refused the request (e.g. the prompt exceeds ``n_ctx``).
         """
         request: dict[str, Any] = {"messages": messages, "verbose": True, "max_tokens": params["max_tokens"]}
-        for key in SAMPLING_KEYS:
-            value = params.get(key, _LLAMA_CPP_PYTHON_DEFAULTS.get(key))
-            if value is not None:
-                request[key] = value
+        request.update({key: params[key] for key in SAMPLING_KEYS if params.get(key) is not None})
         raw = self._server.handle_chat_completions(request)
         if "error" in raw:
             error = raw["error"]
@@ -90,9 +83,7 @@ class ServerChat:
 
     def close(self) -> None:
         """Stop the engine's thread and free the model (idempotent)."""
-        with self._lock:
-            server, self._server = self._server, None
-        del server
+        self._server = None  # the engine stops when its last reference goes
 
 
 def _as_llama_cpp_python(raw: dict[str, Any], model: str) -> dict[str, Any]:

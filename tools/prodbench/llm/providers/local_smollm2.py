@@ -29,6 +29,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ _CAPI_UNUSABLE: set[str] = set()
 _EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
 _LOCK = threading.Lock()  # llama-cpp-python's own context (loading, sampling calls)
 _SETUP_LOCK = threading.Lock()  # creating the parallel-sequence decoder and the thread pool
+# create_chat_completion's settings passed through on llama-cpp-python (besides temperature, max_tokens)
+_LLAMA_CPP_PYTHON_KEYS = ("seed", "top_p", "top_k", "stop", "repeat_penalty", "presence_penalty", "frequency_penalty")
 
 
 def _llama(model: str) -> Any:
@@ -92,8 +95,6 @@ def _llama(model: str) -> Any:
         if str(path) not in _LLAMAS:
             from llama_cpp import Llama
 
-            if not _LLAMAS:
-                atexit.register(_close_all)
             _LLAMAS[str(path)] = Llama(
                 model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, verbose=False
             )
@@ -119,78 +120,72 @@ def _close_all() -> None:
     _LLAMAS.clear()
 
 
+atexit.register(_close_all)
+
+
 def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
     """Run one chat completion on the embedded model; returns an OpenAI-style dict."""
+    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+    params = {**optional_params, "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
+              "max_tokens": int(optional_params.get("max_tokens") or optional_params.get("max_completion_tokens")
+                                or 128)}
     if runtime() == "xllamacpp":
-        return _generate_xllamacpp(model, messages, optional_params)
-    llama = _llama(model)
-    kwargs: dict[str, Any] = {
-        "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
-        "max_tokens": int(optional_params.get("max_tokens") or optional_params.get("max_completion_tokens") or 128),
-    }
-    for key in ("seed", "top_p", "top_k", "stop", "repeat_penalty", "presence_penalty", "frequency_penalty"):
-        if optional_params.get(key) is not None:
-            kwargs[key] = optional_params[key]
-    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
-    batched = _batched(model, llama) if is_greedy(kwargs) else None
-    if batched is not None:
-        return batched.complete(plain, kwargs["max_tokens"], kwargs.get("stop"))
-    with _LOCK:
-        return llama.create_chat_completion(messages=plain, **kwargs)
+        batched = _capi_batched(model) if is_greedy(params) else None
+        if batched is None:
+            return _server(model).complete(plain, params)
+    else:
+        llama = _llama(model)
+        batched = _batched(model, llama) if is_greedy(params) else None
+        if batched is None:
+            kwargs = {key: params[key] for key in ("temperature", "max_tokens", *_LLAMA_CPP_PYTHON_KEYS)
+                      if params.get(key) is not None}
+            with _LOCK:
+                return llama.create_chat_completion(messages=plain, **kwargs)
+    return batched.complete(plain, params["max_tokens"], params.get("stop"))
 
 
-def _generate_xllamacpp(model: str, messages: list[dict[str, Any]],
-                        optional_params: dict[str, Any]) -> dict[str, Any]:
-    params = dict(optional_params)
-    params["max_tokens"] = int(params.get("max_tokens") or params.get("max_completion_tokens") or 128)
-    params["temperature"] = float(params.get("temperature", 0.0) or 0.0)
-    plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
-    batched = _capi_batched(model) if is_greedy(params) else None
-    if batched is not None:
-        return batched.complete(plain, params["max_tokens"], params.get("stop"))
-    return _server(model).complete(plain, params)
+def _once(registry: dict[str, Any], key: str, create: Callable[[], Any]) -> Any:
+    """``registry[key]``, created by ``create()`` on first use (once, whichever thread asks)."""
+    found = registry.get(key)
+    if found is not None:  # every call asks: no lock once it exists
+        return found
+    with _SETUP_LOCK:
+        if key not in registry:
+            registry[key] = create()
+        return registry[key]
 
 
 def _capi_batched(model: str) -> BatchedChat | None:
     """The parallel-sequence decoder on xllamacpp's llama.cpp (None if turned off, or if that
     llama.cpp's C API is not the one :mod:`.local_capi` knows: then llama.cpp's server engine
     answers, one call at a time)."""
-    slots = slots_setting()
     key = str(model_path(model))
-    if slots < 2 or key in _CAPI_UNUSABLE:
+    found = _BATCHED.get(key)
+    if found is not None or key in _CAPI_UNUSABLE:
+        return found
+    slots = slots_setting()
+    if slots < 2:
         return None
-    batched = _BATCHED.get(key)
-    if batched is not None:
-        return batched
-    with _SETUP_LOCK:
-        if key not in _BATCHED:
-            from prodbench.llm.providers.local_capi import CApiModel
 
-            if not _BATCHED and not _LLAMAS and not _SERVERS:
-                atexit.register(_close_all)
-            try:
-                capi = CApiModel(Path(key), N_CTX)
-            except (OSError, AttributeError, RuntimeError) as exc:
-                log.warning("embedded model: parallel sequences unavailable (%s); one call at a time", exc)
-                _CAPI_UNUSABLE.add(key)
-                return None
-            _CAPI_MODELS.append(capi)
-            _BATCHED[key] = BatchedChat(capi, slots)
-        return _BATCHED[key]
+    def create() -> BatchedChat:
+        from prodbench.llm.providers.local_capi import CApiModel
+
+        capi = CApiModel(Path(key), N_CTX)
+        _CAPI_MODELS.append(capi)
+        return BatchedChat(capi, slots)
+
+    try:
+        return _once(_BATCHED, key, create)
+    except (OSError, AttributeError, RuntimeError) as exc:
+        log.warning("embedded model: parallel sequences unavailable (%s); one call at a time", exc)
+        _CAPI_UNUSABLE.add(key)
+        return None
 
 
 def _server(model: str) -> ServerChat:
     """The process-wide llama.cpp server engine for ``model``'s file (started on first use)."""
     key = str(model_path(model))
-    server = _SERVERS.get(key)
-    if server is not None:
-        return server
-    with _SETUP_LOCK:
-        if key not in _SERVERS:
-            if not _BATCHED and not _LLAMAS and not _SERVERS:
-                atexit.register(_close_all)
-            _SERVERS[key] = ServerChat(Path(key), N_CTX)
-        return _SERVERS[key]
+    return _once(_SERVERS, key, lambda: ServerChat(Path(key), N_CTX))
 
 
 async def acompletion(*, model: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
@@ -222,17 +217,14 @@ def _executor() -> concurrent.futures.ThreadPoolExecutor:
 
 def _batched(model: str, llama: Any) -> BatchedChat | None:
     """The parallel-sequence decoder for ``model`` (None if turned off or not applicable)."""
+    key = str(llama.model_path)  # one decoder per model file, whichever name called it
+    found = _BATCHED.get(key)
+    if found is not None:
+        return found
     slots = slots_setting()
     if slots < 2 or not BatchedChat.supports(llama):
         return None
-    key = str(llama.model_path)  # one decoder per model file, whichever name called it
-    batched = _BATCHED.get(key)
-    if batched is not None:
-        return batched
-    with _SETUP_LOCK:
-        if key not in _BATCHED:
-            _BATCHED[key] = BatchedChat(LlamaCppPythonModel(llama), slots)
-        return _BATCHED[key]
+    return _once(_BATCHED, key, lambda: BatchedChat(LlamaCppPythonModel(llama), slots))
 
 
 def _model_response(model: str, raw: dict[str, Any]) -> Any:
