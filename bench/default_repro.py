@@ -45,7 +45,9 @@ def repro(variant: str, scratch: Path) -> tuple[float, dict[str, float], dict[st
     repo = scratch / variant
     shutil.rmtree(repo, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
-    env = {**os.environ, **VARIANTS[variant], "PYTHONUNBUFFERED": "1"}
+    # dvc runs `prodbench` from PATH: this interpreter's environment first (a venv need not be active)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, **VARIANTS[variant], "PYTHONUNBUFFERED": "1", "PATH": path}
     start = time.perf_counter()
     stages: dict[str, float] = {}
     current, mark = None, start
