@@ -11,8 +11,9 @@ response caches, the embedded model), alternating the embedded model's runtimes 
 * ``llama-cpp-python-serial``: the same with ``PRODBENCH_LOCAL_SLOTS=1`` (one call at a time);
 * ``xllamacpp-16``: the default with ``PRODBENCH_LOCAL_SLOTS=16`` (16 parallel sequences).
 
-Prints the wall time of each whole command and of each stage, and how many stored answers
-differ from the first variant's.
+Prints the wall time of each whole command and of each stage, how many stored answers differ
+from the first variant's (first repeats compared) and, with ``--repeats``, how many rows a
+variant answered differently from one repeat to the next (timing must not change answers).
 
     python bench/default_repro.py [--repeats 1] [--only NAME[,NAME...]]
 """
@@ -87,12 +88,15 @@ def main() -> None:
         parser.error(f"unknown variant(s) {', '.join(unknown)}; available: {', '.join(VARIANTS)}")
     totals: dict[str, list[float]] = {v: [] for v in variants}
     stage_times: dict[str, dict[str, list[float]]] = {v: {} for v in variants}
-    answers: dict[str, dict[str, str]] = {}
+    answers: dict[str, dict[str, str]] = {}  # each variant's first repeat
+    unstable: dict[str, set[str]] = {v: set() for v in variants}  # rows a later repeat answered otherwise
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="prodbench-repro-") as scratch:
         for _ in range(args.repeats):
             for variant in variants:
-                total, stages, answers[variant] = repro(variant, Path(scratch))
+                total, stages, got = repro(variant, Path(scratch))
+                answers.setdefault(variant, got)
+                unstable[variant] |= {key for key, text in answers[variant].items() if got.get(key) != text}
                 totals[variant].append(total)
                 for stage, seconds in stages.items():
                     stage_times[variant].setdefault(stage, []).append(seconds)
@@ -102,6 +106,8 @@ def main() -> None:
     for variant in variants:
         line = f"  {variant:>23}: {statistics.median(totals[variant]):6.0f} s  " + ", ".join(
             f"{stage} {statistics.median(values):.0f} s" for stage, values in stage_times[variant].items())
+        if args.repeats > 1:
+            line += f"; rows answered differently between its repeats: {len(unstable[variant])} {sorted(unstable[variant])[:3]}"
         if variant != first:
             reference, own = answers[first], answers[variant]
             differ = sorted(key for key in reference if reference[key] != own.get(key))
