@@ -72,25 +72,6 @@ def test_parallel_sequences_answer_what_llama_cpp_one_call_at_a_time_answers(cap
     assert {reason for _, reason, _ in got} == {"stop", "length"}
 
 
-def test_each_decode_step_reaches_llama_cpp_as_one_batch_in_sequence_order(capi, monkeypatch):
-    """With a KV stream per sequence, llama.cpp splits a batch wherever the sequence ids stop
-    rising, and a step whose ids fell (7, 6, 5, ...) was decoded one token at a time: twice the
-    time per token. Every step must list its sequences in ascending order."""
-    orders: list[list[int]] = []
-    decode = BatchedChat._decode
-
-    def recording_decode(self):
-        batch = self.batch
-        if all(batch.logits[i] for i in range(batch.n_tokens)) and batch.n_tokens > 1:  # a decode step
-            orders.append([batch.seq_id[i][0] for i in range(batch.n_tokens)])
-        decode(self)
-
-    monkeypatch.setattr(BatchedChat, "_decode", recording_decode)
-    _batched_answers(capi, slots=4)
-    assert any(len(order) == 4 for order in orders)  # steps with every sequence busy were seen
-    assert all(order == sorted(set(order)) for order in orders), [o for o in orders if o != sorted(set(o))][:3]
-
-
 @pytest.mark.llama_cpp_python
 def test_parallel_sequences_answer_what_llama_cpp_python_answers(capi, gguf):
     from llama_cpp import Llama

@@ -198,12 +198,8 @@ class BatchedChat:
         self._accept(request, token, active)
 
     def _step(self, active: list[_Request]) -> None:
-        """Decode the last token of every active sequence in one call; take each next token.
-
-        The tokens go in ascending sequence order: with a KV stream per sequence, llama.cpp
-        splits a batch wherever the sequence ids stop rising, and decoding them one by one
-        takes twice as long per token."""
-        running = sorted(active, key=lambda request: request.slot)
+        """Decode the last token of every active sequence in one call; take each next token."""
+        running = list(active)
         self._fill([(r.completion[-1], r.position, r.slot, True) for r in running])
         try:
             self._decode()
