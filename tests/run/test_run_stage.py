@@ -9,7 +9,7 @@ import pytest
 from llm_server import LLMServer
 from prodbench.core.errors import UserError
 from prodbench.llm.config import config_hash
-from prodbench.run.stage import RunStats, run_model, select_shard
+from prodbench.run.stage import RunStats, prepare_run, run_model, select_shard
 
 
 @pytest.fixture
@@ -198,6 +198,21 @@ def test_shards_partition_and_use_separate_cache_files(server, tmp_path, fake_mo
     server.reset_counters()
     run_fake(records, cfg, tmp_path)  # merged caches: the full run is all hits
     assert server.total_calls == 0
+
+
+def test_a_run_that_finished_after_this_one_loaded_the_cache_is_not_paid_again(server, tmp_path, fake_model,
+                                                                                 fast_run, prompt, run_fake, loaded):
+    """Two runs on one cache: the second loaded it, then the first finished before the second took the lock."""
+    records = [loaded(prompt(i)) for i in range(6)]
+    cfg = fake_model(server.api_base)
+    late = prepare_run(records, "fake", cfg, fast_run, tmp_path)
+    assert len(late.todo) == 6  # nothing cached when it loaded
+    run_fake(records, cfg, tmp_path)  # the other run: pays for all six and releases the lock
+    assert server.total_calls == 6
+    rows = late.execute(show_progress=False)
+    assert server.total_calls == 6  # nothing bought twice
+    assert [r["response"] for r in rows] == [f"Answer to: question {i}" for i in range(6)]
+    assert late.stats.calls == 0
 
 
 def test_router_config_stands_in_for_a_model(server, tmp_path, key_env, prompt, run_fake, loaded):

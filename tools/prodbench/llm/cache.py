@@ -70,15 +70,29 @@ class ResponseCache:
         self.write_enabled = write
         self.keep_open = keep_open
         self._entries: dict[str, dict[str, Any]] = {}
+        self._loaded_from: dict[str, tuple[int, int]] = {}  # file -> (size, mtime_ns) when last read
         self._handle: Any = None
         self.appended = 0
         self.failed = False
         if read:
             self._load()
 
+    def _files_on_disk(self) -> dict[str, tuple[int, int]]:
+        """Every cache log of the folder with its (size, mtime_ns); unreadable ones are left out."""
+        files = {}
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("*.jsonl")):
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                files[str(path)] = (stat.st_size, stat.st_mtime_ns)
+        return files
+
     def _load(self) -> None:
         if not self.directory.is_dir():
             return
+        self._loaded_from = self._files_on_disk()
         for path in sorted(self.directory.glob("*.jsonl")):
             try:
                 with open(path, "rb") as handle:
@@ -107,6 +121,16 @@ class ResponseCache:
         if self.read_enabled:
             self._load()
         return len(self._entries) - before
+
+    def reload_if_changed(self) -> int:
+        """Like :meth:`reload`, but only when a cache log changed on disk since it was last read.
+
+        A run that loaded the cache, then waited (or was just slow to start) while another run
+        on the same cache finished, must not pay again for what that run saved.
+        """
+        if not self.read_enabled or self._files_on_disk() == self._loaded_from:
+            return 0
+        return self.reload()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -110,8 +110,10 @@ class ModelRun:
             check_writable(self.journal_path.parent, "run journal")
         lock = cache.directory.parent / f".{cache.directory.name}.{cache.writer_path.stem}.lock"
         with exclusive_lock(lock, on_wait=lambda: warn(f"{lock.parent}: another run is using the "
-                                                       f"{cache.directory.name} cache; waiting for it")) as waited:
-            if waited and cache.reload():  # what the other run paid for is not paid again
+                                                       f"{cache.directory.name} cache; waiting for it")):
+            # what another run saved since this one loaded the cache (it may have finished before
+            # this run reached the lock, so waiting is not the test) is not paid again
+            if cache.reload_if_changed():
                 self._take_cached()
             return self._execute(show_progress)
 
