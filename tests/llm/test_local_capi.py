@@ -8,9 +8,11 @@ wheel (:class:`CApiModel`) against llama.cpp's own server engine one call at a t
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import importlib.util
 import logging
+import time
 
 import pytest
 
@@ -138,4 +140,81 @@ def test_without_the_c_api_greedy_calls_fall_back_to_one_call_at_a_time(monkeypa
         for server in local_smollm2._SERVERS.values():
             server.close()
     finally:
+        local_smollm2.runtime.cache_clear()
+
+
+STORY = ([{"role": "user", "content": "Write a long story about a grey cat who learns to sail, in many chapters."}],
+         300, None)
+
+
+def _counting_steps(batched: BatchedChat) -> list[int]:
+    """Count the decoder's ``llama_decode`` calls (``[n]``, updated in place)."""
+    count, decode = [0], batched._decode
+
+    def counted() -> None:
+        count[0] += 1
+        decode()
+
+    batched._decode = counted
+    return count
+
+
+def _wait_until(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def test_a_cancelled_call_stops_being_decoded_and_its_retry_answers_the_same(capi):
+    batched = BatchedChat(capi, slots=2)
+    try:
+        batched.complete(*STORY)
+        again = stored(batched.complete(*STORY))  # what a retry answers: the prompt's KV prefix is reused
+        assert again[2]["completion_tokens"] > 100  # long enough to be cancelled midway
+        steps = _counting_steps(batched)
+        future = batched.submit(*STORY)
+        _wait_until(lambda: steps[0] >= 10)
+        assert future.cancel()
+        at_cancel = steps[0]
+        _wait_until(lambda: len(batched._free) == 2)  # its sequence is freed
+        assert steps[0] <= at_cancel + 1  # at most the step under way when it was cancelled
+        assert stored(batched.complete(*STORY)) == again
+    finally:
+        batched.close()
+
+
+def test_an_embedded_call_that_times_out_is_no_longer_decoded(monkeypatch, gguf):
+    monkeypatch.setattr(local_smollm2, "_BATCHED", {})
+    monkeypatch.setattr(local_smollm2, "_CAPI_MODELS", [])
+    monkeypatch.setenv("PRODBENCH_LOCAL_RUNTIME", "xllamacpp")
+    monkeypatch.setenv("PRODBENCH_LOCAL_SLOTS", "2")
+    local_smollm2.runtime.cache_clear()
+    messages, max_tokens, _ = STORY
+
+    def call() -> asyncio.Future:
+        return asyncio.ensure_future(local_smollm2.acompletion(model="local/smollm2-135m", messages=messages,
+                                                               temperature=0.0, max_tokens=max_tokens))
+
+    async def time_out_midway(steps: list[int]) -> None:
+        task = call()
+        while steps[0] < 10:
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(task, 0.01)  # as the run's per-call timeout does
+
+    async def first() -> dict:
+        return await call()
+
+    try:
+        asyncio.run(first())  # loads the model
+        batched = local_smollm2._BATCHED[str(gguf)]
+        steps = _counting_steps(batched)
+        with pytest.raises(TimeoutError):
+            asyncio.run(time_out_midway(steps))
+        at_timeout = steps[0]
+        _wait_until(lambda: len(batched._free) == 2)  # its sequence is freed
+        assert steps[0] <= at_timeout + 1  # not decoded to its end
+        assert at_timeout < max_tokens // 2
+    finally:
+        local_smollm2._close_all()
         local_smollm2.runtime.cache_clear()

@@ -10,7 +10,9 @@ holds (a sequence keeps its prompt and answer after a call, and a prompt that st
 way, e.g. the next turn of a conversation, only prefills the rest, in chunks of ``n_batch``
 tokens), the arg-max token, the same end-of-generation, stop-string, multi-byte
 and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py and
-tests/llm/test_local_capi.py compare them). A prompt is never prefilled in the same
+tests/llm/test_local_capi.py compare them). A call whose future is cancelled (its caller timed
+out) stops being decoded at the next step: its sequence is freed, and what it evaluated stays
+in the KV cache for a retry of the same prompt. A prompt is never prefilled in the same
 ``llama_decode`` call as other sequences' next tokens: llama.cpp computes a row with other
 kernels in a large batch than in a small one, which would change the last digits of the
 logits and with them some answers. It runs on llama-cpp-python's bindings
@@ -102,6 +104,18 @@ class BatchedChat:
     def complete(self, messages: list[dict[str, Any]], max_tokens: int | None,
                  stop: str | list[str] | None = None) -> dict[str, Any]:
         """A chat completion dict, as ``Llama.create_chat_completion`` returns it (blocking)."""
+        return self.submit(messages, max_tokens, stop).result()
+
+    def submit(self, messages: list[dict[str, Any]], max_tokens: int | None,
+               stop: str | list[str] | None = None) -> concurrent.futures.Future[dict[str, Any]]:
+        """Queue a chat completion; the future gets what :meth:`complete` returns.
+
+        Cancelling the future (``asyncio.wrap_future`` does when its awaiting task times out)
+        stops the decoding of that call at the next step.
+
+        Raises:
+            ValueError: The prompt does not fit in a sequence's context.
+        """
         formatted = self.formatter(messages=messages)
         prompt = self.model.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special,
                                      special=True)
@@ -115,7 +129,7 @@ class BatchedChat:
         max_tokens = max_tokens if max_tokens + len(prompt) < self.n_ctx else self.n_ctx - len(prompt)
         request = _Request(prompt, [s.encode("utf-8") for s in stops], max_tokens, concurrent.futures.Future())
         self._pending.put(request)
-        return request.future.result()
+        return request.future
 
     def close(self) -> None:
         """Stop the decoding thread and free the context (idempotent)."""
@@ -139,7 +153,13 @@ class BatchedChat:
                     break
                 if request is None:
                     return
-                self._start(request, active)
+                if not request.future.cancelled():
+                    self._start(request, active)
+            for request in [r for r in active if r.future.cancelled()]:
+                # its caller gave up: the sequence is free for the next call; what the KV cache
+                # holds (prompt and evaluated answer) is still in ``_evaluated`` for a retry
+                active.remove(request)
+                self._release(request)
             if active:
                 self._step(active)
 
@@ -150,7 +170,7 @@ class BatchedChat:
             self._c.llama_memory_seq_rm(self.memory, request.slot, -1, -1)
             self._evaluated[request.slot] = []
         self._release(request)
-        request.future.set_exception(error)
+        _settle(request.future, error=error)
 
     def _release(self, request: _Request) -> None:
         if request.slot >= 0:
@@ -261,7 +281,7 @@ class BatchedChat:
         if done:
             active.remove(request)
             self._release(request)
-            request.future.set_result(self._response(request))
+            _settle(request.future, result=self._response(request))
 
     def _response(self, request: _Request) -> dict[str, Any]:
         prompt_tokens, completion_tokens = len(request.prompt), len(request.completion)
@@ -279,6 +299,18 @@ class BatchedChat:
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
+
+
+def _settle(future: concurrent.futures.Future[dict[str, Any]], *, result: dict[str, Any] | None = None,
+            error: BaseException | None = None) -> None:
+    """Give ``future`` its result or error, unless its caller cancelled it meanwhile."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+    except concurrent.futures.InvalidStateError:
+        pass  # cancelled by a caller that timed out: nobody waits for it
 
 
 class LlamaCppPythonModel:

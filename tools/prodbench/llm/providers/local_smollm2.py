@@ -125,6 +125,13 @@ atexit.register(_close_all)
 
 def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]) -> dict[str, Any]:
     """Run one chat completion on the embedded model; returns an OpenAI-style dict."""
+    answer = _dispatch(model, messages, optional_params)
+    return answer.result() if isinstance(answer, concurrent.futures.Future) else answer
+
+
+def _dispatch(model: str, messages: list[dict[str, Any]], optional_params: dict[str, Any]
+              ) -> dict[str, Any] | concurrent.futures.Future[dict[str, Any]]:
+    """Answer a sampling call (blocking); queue a greedy one for the parallel sequences (its future)."""
     plain = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
     params = {**optional_params, "temperature": float(optional_params.get("temperature", 0.0) or 0.0),
               "max_tokens": int(optional_params.get("max_tokens") or optional_params.get("max_completion_tokens")
@@ -141,7 +148,7 @@ def generate(model: str, messages: list[dict[str, Any]], optional_params: dict[s
                       if params.get(key) is not None}
             with _LOCK:
                 return llama.create_chat_completion(messages=plain, **kwargs)
-    return batched.complete(plain, params["max_tokens"], params.get("stop"))
+    return batched.submit(plain, params["max_tokens"], params.get("stop"))
 
 
 def _once(registry: dict[str, Any], key: str, create: Callable[[], Any]) -> Any:
@@ -199,8 +206,33 @@ async def acompletion(*, model: str, messages: list[dict[str, Any]], **params: A
     Returns:
         An OpenAI-style chat completion dict.
     """
-    call = functools.partial(generate, model, messages, params)
-    return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+    return await _generate_async(model, messages, params)
+
+
+async def _generate_async(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`generate` off the event loop; a greedy call is cancelled in the decoder when the
+    awaiting task is (a timeout), so a call given up on does not keep a sequence busy.
+
+    Not ``asyncio.to_thread``: its default pool has ``cpu_count + 4`` threads, fewer than the
+    parallel sequences on small machines, so some sequences would never fill.
+    """
+    queued = _executor().submit(_dispatch, model, messages, params)  # formatting, loading: off the loop
+    try:
+        answer = await asyncio.wrap_future(queued)
+    except asyncio.CancelledError:
+        queued.add_done_callback(_cancel_queued)  # it may already run: cancel what it queues
+        raise
+    if isinstance(answer, concurrent.futures.Future):
+        return await asyncio.wrap_future(answer)  # cancelling the task cancels ``answer``
+    return answer
+
+
+def _cancel_queued(queued: concurrent.futures.Future[Any]) -> None:
+    """Cancel the decoder call a dispatch queued after its caller had already given up."""
+    if not queued.cancelled() and queued.exception() is None:
+        answer = queued.result()
+        if isinstance(answer, concurrent.futures.Future):
+            answer.cancel()
 
 
 def _executor() -> concurrent.futures.ThreadPoolExecutor:
@@ -263,9 +295,9 @@ def handler() -> Any:
             return _model_response(f"{PROVIDER}/{model}", raw)
 
         async def acompletion(self, *args: Any, **kwargs: Any) -> Any:
-            # not asyncio.to_thread: its default pool has cpu_count + 4 threads, fewer than the
-            # parallel sequences on small machines, so some sequences would never fill
-            call = functools.partial(self.completion, *args, **kwargs)
-            return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+            model = kwargs.get("model") or args[0]
+            messages = kwargs.get("messages") or args[1]
+            raw = await _generate_async(model, messages, kwargs.get("optional_params") or {})
+            return _model_response(f"{PROVIDER}/{model}", raw)
 
     return LocalLlamaLLM()
