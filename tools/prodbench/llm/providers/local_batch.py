@@ -36,6 +36,13 @@ from typing import Any
 # are not greedy and take the runtime's one-call-at-a-time sampling path.
 _NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
 
+# Flash attention, on every context of the embedded model. It computes each token's attention
+# on its own; without it a token's attention goes through another kernel when its prompt is
+# prefilled than when it is decoded alone, so a conversation continued from its KV cache would
+# answer otherwise than the same conversation prefilled at once, and which of the two happens
+# depends on which sequence is free: on timing (tests/llm/test_local_determinism.py).
+FLASH_ATTENTION = True
+
 
 def is_greedy(kwargs: Mapping[str, Any]) -> bool:
     """True if ``create_chat_completion(**kwargs)`` would pick the arg-max token at each step."""
@@ -218,8 +225,13 @@ class BatchedChat:
         self._accept(request, token, active)
 
     def _step(self, active: list[_Request]) -> None:
-        """Decode the last token of every active sequence in one call; take each next token."""
-        running = list(active)
+        """Decode the last token of every active sequence in one call; take each next token.
+
+        The tokens go in ascending sequence order: with a KV stream per sequence, llama.cpp
+        splits a batch wherever the sequence ids stop rising, and decoding them one by one
+        takes twice as long per token. Which sequences share a step does not change a row's
+        logits (tests/llm/test_local_capi.py checks it bit for bit)."""
+        running = sorted(active, key=lambda request: request.slot)
         self._fill([(r.completion[-1], r.position, r.slot, True) for r in running])
         try:
             self._decode()
@@ -337,7 +349,8 @@ class LlamaCppPythonModel:
         )
 
     def context_params(self, n_ctx: int, n_seq_max: int) -> Any:
-        """``llama``'s own context settings for ``n_seq_max`` sequences, a KV stream each."""
+        """``llama``'s own context settings (flash attention included) for ``n_seq_max`` sequences,
+        a KV stream each."""
         params = self.c.llama_context_params.from_buffer_copy(self.llama.context_params)
         params.n_ctx = n_ctx
         params.n_seq_max = n_seq_max

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from prodbench.llm.providers.local_batch import FLASH_ATTENTION
+
 _STRUCT_BYTES = 1024  # room for llama.cpp's parameter structs, whatever their exact size
 _LOCK = threading.Lock()
 _LIBRARY: SimpleNamespace | None = None
@@ -177,15 +179,16 @@ def _tojson(x: Any, ensure_ascii: bool = False, indent: int | None = None,
 
 class CApiModel:
     """A GGUF model loaded through xllamacpp's llama.cpp, as :class:`.local_batch.BatchedChat`
-    uses it, with llama-cpp-python's settings (``n_ctx`` per sequence, 512-token batches, flash
-    attention off).
+    uses it, with llama-cpp-python's settings (``n_ctx`` per sequence, 512-token batches) and
+    flash attention on (:data:`.local_batch.FLASH_ATTENTION`) unless ``flash_attention`` is False.
 
     Raises:
         RuntimeError: llama.cpp could not load the model or has an unknown parameter layout.
     """
 
-    def __init__(self, path: Path, n_ctx: int) -> None:
+    def __init__(self, path: Path, n_ctx: int, flash_attention: bool = FLASH_ATTENTION) -> None:
         self.c = _load()
+        self.flash_attention = flash_attention
         self.model_path = str(path)
         self.model = self.c.llama_model_load_from_file(str(path).encode(), self.c.llama_model_default_params())
         if not self.model:
@@ -217,7 +220,7 @@ class CApiModel:
         params = self.c.llama_context_default_params()
         threads = os.cpu_count() or 1
         values = {"n_ctx": n_ctx, "n_batch": self.n_batch, "n_ubatch": self.n_batch, "n_seq_max": n_seq_max,
-                  "n_threads": threads, "n_threads_batch": threads, "flash_attn_type": 0,
+                  "n_threads": threads, "n_threads_batch": threads, "flash_attn_type": int(self.flash_attention),
                   "yarn_ext_factor": -1.0, "yarn_attn_factor": 1.0, "yarn_beta_fast": 32.0, "yarn_beta_slow": 1.0}
         for name, value in values.items():
             offset, kind, _ = _CONTEXT_FIELDS[name]

@@ -10,8 +10,9 @@ answers sampling calls, and greedy ones when parallel sequences are off.
 
 What a call returns is what llama-cpp-python's ``Llama.create_chat_completion`` returns for the
 same greedy request (the GGUF's own Jinja chat template, the arg-max token, the same stop,
-``max_tokens`` and usage rules), provided flash attention is off, as llama-cpp-python has it:
-tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
+``max_tokens`` and usage rules; a character cut by ``max_tokens`` is completed), with flash
+attention set the same in both (on, :data:`.local_batch.FLASH_ATTENTION`, for the embedded
+model): tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
 benchmark.
 """
 
@@ -21,6 +22,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from prodbench.llm.providers.local_batch import FLASH_ATTENTION
+
+_MAX_CHARACTER_BYTES = 4  # UTF-8: a character cut after its first byte needs up to 3 more tokens
 # Settings passed through to llama.cpp's sampler when the caller gives them.
 SAMPLING_KEYS = ("temperature", "seed", "top_p", "top_k", "min_p", "stop", "repeat_penalty",
                  "presence_penalty", "frequency_penalty")
@@ -32,13 +36,14 @@ class ServerChat:
     Args:
         path: The GGUF model file.
         n_ctx: Context size.
+        flash_attention: Flash attention on (the embedded model's setting) or off.
 
     One sequence only: with several, llama.cpp's continuous batching puts a new prompt in the
     same batch as other sequences' next tokens, which changes some greedy answers in their
     last digits, depending on timing (26 of 156 in ``bench/default_repro.py``, docs/run.md).
     """
 
-    def __init__(self, path: Path, n_ctx: int) -> None:
+    def __init__(self, path: Path, n_ctx: int, flash_attention: bool = FLASH_ATTENTION) -> None:
         import xllamacpp
 
         threads = os.cpu_count() or 1
@@ -49,7 +54,9 @@ class ServerChat:
         params.kv_unified = False  # a KV stream per sequence, n_ctx tokens each
         params.n_batch = 512  # llama-cpp-python's prompt chunks, so the same numbers come out
         params.n_ubatch = 512
-        params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        attention = xllamacpp.llama_flash_attn_type
+        params.flash_attn_type = (attention.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attention
+                                  else attention.LLAMA_FLASH_ATTN_TYPE_DISABLED)
         params.ctx_shift = False
         params.cache_ram_mib = 512
         params.cpuparams.n_threads = threads
@@ -75,6 +82,19 @@ class ServerChat:
         """
         request: dict[str, Any] = {"messages": messages, "verbose": True, "max_tokens": params["max_tokens"]}
         request.update({key: params[key] for key in SAMPLING_KEYS if params.get(key) is not None})
+        answer = self._ask(request)
+        # llama.cpp's server stops at max_tokens inside a multi-byte character (its bytes come
+        # out as U+FFFD); llama-cpp-python decodes on until the character is whole. The same
+        # greedy (or seeded) request with a token more gives the same tokens plus the next one.
+        repeatable = float(params.get("temperature") or 0.0) == 0.0 or params.get("seed") is not None
+        for extra in range(1, _MAX_CHARACTER_BYTES):
+            if not (repeatable and answer["choices"][0]["finish_reason"] == "length"
+                    and answer["choices"][0]["message"]["content"].endswith("\ufffd")):
+                break
+            answer = self._ask({**request, "max_tokens": params["max_tokens"] + extra})
+        return answer
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         raw = self._server.handle_chat_completions(request)
         if "error" in raw:
             error = raw["error"]

@@ -96,8 +96,8 @@ def _llama(model: str) -> Any:
             from llama_cpp import Llama
 
             _LLAMAS[str(path)] = Llama(
-                model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, verbose=False
-            )
+                model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, flash_attn=True, verbose=False
+            )  # flash attention on, as on every context of the embedded model (local_batch.FLASH_ATTENTION)
         return _LLAMAS[str(path)]
 
 
