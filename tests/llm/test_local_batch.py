@@ -48,13 +48,15 @@ def test_parallel_sequences_answer_what_one_at_a_time_decoding_answers(llama):
 
 
 def test_the_next_turn_continues_from_its_conversation_as_llama_cpp_python_does(llama):
-    """Turn 2 reuses the KV cache of turn 1 (its answer's tokens included) on both paths."""
+    """Turn 2 answers what llama-cpp-python answers for the whole conversation on a fresh context
+    (the decoder reuses turn 1's prompt, never its answer's tokens: they were decoded one at a time)."""
     first = [{"role": "user", "content": "Give me a name for a grey cat."}]
     def second(answer: str) -> list[dict]:
         return [*first, {"role": "assistant", "content": answer}, {"role": "user", "content": "Why that name?"}]
 
     llama.reset()
     expected_1 = stored(llama.create_chat_completion(messages=first, temperature=0.0, max_tokens=24))
+    llama.reset()
     expected_2 = stored(llama.create_chat_completion(messages=second(expected_1[0]), temperature=0.0,
                                                       max_tokens=24))
     batched = BatchedChat(LlamaCppPythonModel(llama), slots=3)

@@ -12,6 +12,7 @@ import importlib.util
 
 import pytest
 
+from local_cases import stored
 from prodbench.llm.providers import local_capi
 from prodbench.llm.providers.local_batch import BatchedChat
 from prodbench.llm.providers.local_smollm2 import model_path
@@ -69,23 +70,50 @@ def test_which_sequences_share_a_step_and_in_what_order_does_not_change_a_row(de
         assert (step(seqs) == alone).all(), seqs
 
 
-def test_a_conversation_continued_from_its_kv_cache_gets_the_logits_of_one_prefill(decoder):
-    """A retry or the next turn reuses what its sequence holds; a call that got another sequence
-    prefills it all. Both must compute the same logits (flash attention on: without it, they
-    differed by up to 0.59 here)."""
+def test_a_prompt_prefilled_in_chunks_gets_the_logits_of_one_prefill(decoder):
+    """A prompt that starts like what a sequence holds only prefills the rest: the logits must be
+    those of the whole prompt prefilled at once, wherever the cut falls (two tokens or more)."""
     prompt, decode, forget = decoder
-    tokens = prompt(QUESTIONS[0])
+    tokens = prompt(QUESTIONS[0] + " " + "Make it about waves, wind and a lighthouse. " * 6)
     forget(0)
-    forget(SCRATCH)
-    token = int(decode([(t, i, 0) for i, t in enumerate(tokens)])[-1].argmax())
-    answer = []
-    for _ in range(6):  # decode steps, next to another sequence as in a run
-        answer.append(token)
-        logits = decode([(token, len(tokens) + len(answer) - 1, 0), (tokens[0], 0, SCRATCH)])[0]
-        forget(SCRATCH)
-        token = int(logits.argmax())
-    continued = logits
-    forget(0)
-    whole = [*tokens, *answer]
-    prefilled = decode([(t, i, 0) for i, t in enumerate(whole)])[-1]
-    assert (continued == prefilled).all(), float(abs(continued - prefilled).max())
+    whole = decode([(t, i, 0) for i, t in enumerate(tokens)])[-1]
+    for cut in (2, 5, len(tokens) // 2, len(tokens) - 2):
+        forget(1)
+        decode([(t, i, 1) for i, t in enumerate(tokens[:cut])])
+        rest = decode([(t, cut + i, 1) for i, t in enumerate(tokens[cut:])])[-1]
+        assert (rest == whole).all(), (cut, float(abs(rest - whole).max()))
+
+
+def _turns(first: str, reply: str) -> tuple[list[dict], list[dict]]:
+    turn_1 = [{"role": "user", "content": first}]
+    return turn_1, [*turn_1, {"role": "assistant", "content": "{answer}"}, {"role": "user", "content": reply}]
+
+
+CONVERSATIONS = [
+    _turns("Which currencies can I invoice in on the Pro plan? For context: Pro supports up to 25 currencies, "
+           "including USD, EUR, GBP and CAD.", "Does that include euros?"),
+    _turns("Give me a name for a grey cat.", "Why that name?"),
+    _turns("My invoice INV-2041 shows the wrong VAT rate. What should I do?", "It is 21% but should be 9%."),
+]
+
+
+def test_the_next_turn_answers_the_same_whether_its_sequence_holds_the_last_one_or_not(decoder):
+    """In a run, turn 2 lands on the sequence that answered turn 1, or, when that one is busy,
+    on another: both must give the same answer (it did not, before answers were never reused)."""
+    batched = BatchedChat(local_capi.CApiModel(model_path("local/smollm2-135m"), 2048), slots=2)
+    try:
+        for turn_1, template in CONVERSATIONS:
+            answer = batched.complete(turn_1, 48)["choices"][0]["message"]["content"]
+            turn_2 = [dict(m, content=answer) if m["content"] == "{answer}" else m for m in template]
+            continued = batched.complete(turn_2, 48)  # the sequence holds turn 1 and its answer
+            batched.complete([{"role": "user", "content": "Unrelated: name a river."}], 4)
+            fresh = BatchedChat(batched.model, slots=1)
+            try:
+                alone = fresh.complete(turn_2, 48)  # a sequence that never saw turn 1
+            finally:
+                fresh.close()
+            assert stored(continued) == stored(alone)
+            assert stored(batched.complete(turn_2, 48)) == stored(alone)  # a retry of the same prompt
+    finally:
+        batched.close()
+        batched.model.close()

@@ -5,17 +5,23 @@ sequence). For a 135M model on a few cores one step costs little more for 8 sequ
 for one, so the concurrent calls of a run share each step instead of waiting for a lock.
 
 What each call returns is what ``Llama.create_chat_completion`` returns for the same greedy
-request: the same chat template and tokenization, the same reuse of what the KV cache already
-holds (a sequence keeps its prompt and answer after a call, and a prompt that starts the same
-way, e.g. the next turn of a conversation, only prefills the rest, in chunks of ``n_batch``
-tokens), the arg-max token, the same end-of-generation, stop-string, multi-byte
-and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py and
-tests/llm/test_local_capi.py compare them). A call whose future is cancelled (its caller timed
-out) stops being decoded at the next step: its sequence is freed, and what it evaluated stays
-in the KV cache for a retry of the same prompt. A prompt is never prefilled in the same
-``llama_decode`` call as other sequences' next tokens: llama.cpp computes a row with other
-kernels in a large batch than in a small one, which would change the last digits of the
-logits and with them some answers. It runs on llama-cpp-python's bindings
+request on a fresh context: the same chat template and tokenization, the prompt prefilled in
+chunks of ``n_batch`` tokens, the arg-max token, the same end-of-generation, stop-string,
+multi-byte and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py and
+tests/llm/test_local_capi.py compare them).
+
+What a call answers never depends on timing (tests/llm/test_local_determinism.py checks the
+logits bit for bit). Which sequences share a decode step does not change a row. A prompt is
+prefilled on its own, never in the same ``llama_decode`` call as other sequences' next tokens.
+A sequence keeps the prompt it prefilled after a call, and a prompt that starts the same way
+(a shared system prompt, the next turn of a conversation) only prefills the rest; with flash
+attention off (:data:`FLASH_ATTENTION`) a prompt token's values are the same whichever chunks
+it was prefilled in, as long as no chunk is a single token. Tokens decoded one at a time (an
+answer) come out slightly different from the same tokens prefilled, so they are never reused:
+the next turn prefills the previous answer again, as a call that got another sequence would.
+
+A call whose future is cancelled (its caller timed out) stops being decoded at the next step
+and its sequence is freed. It runs on llama-cpp-python's bindings
 (:class:`LlamaCppPythonModel`) or on the C API inside the xllamacpp wheel
 (:class:`prodbench.llm.providers.local_capi.CApiModel`). Only greedy requests come here
 (:func:`is_greedy`); sampling stays on the runtime's one-call-at-a-time path.
@@ -36,12 +42,12 @@ from typing import Any
 # are not greedy and take the runtime's one-call-at-a-time sampling path.
 _NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
 
-# Flash attention, on every context of the embedded model. It computes each token's attention
-# on its own; without it a token's attention goes through another kernel when its prompt is
-# prefilled than when it is decoded alone, so a conversation continued from its KV cache would
-# answer otherwise than the same conversation prefilled at once, and which of the two happens
-# depends on which sequence is free: on timing (tests/llm/test_local_determinism.py).
-FLASH_ATTENTION = True
+# Flash attention, off on every context of the embedded model (as llama-cpp-python has it).
+# With it on, in llama.cpp's CPU kernels a prompt prefilled in two chunks gets other logits
+# than the same prompt prefilled at once (up to 0.67 apart), so reusing a cached prefix would
+# make answers depend on which sequence a call got; 21 of 156 rows of the default benchmark
+# changed between two repeats (docs/run.md). Off, chunks of two tokens or more agree bit for bit.
+FLASH_ATTENTION = False
 
 
 def is_greedy(kwargs: Mapping[str, Any]) -> bool:
@@ -49,6 +55,16 @@ def is_greedy(kwargs: Mapping[str, Any]) -> bool:
     if float(kwargs.get("temperature") or 0.0) != 0.0:
         return False
     return all(kwargs.get(name) in (None, neutral) for name, neutral in _NEUTRAL.items())
+
+
+def prefill_chunks(length: int, size: int) -> list[tuple[int, int]]:
+    """``(start, end)`` chunks of at most ``size`` tokens covering ``length``, none of a single
+    token unless ``length`` is 1 (llama.cpp computes a one-token batch with other kernels)."""
+    chunks = [(start, min(start + size, length)) for start in range(0, length, size)]
+    if len(chunks) > 1 and chunks[-1][1] - chunks[-1][0] == 1:
+        (start, end), (_, last) = chunks[-2], chunks[-1]
+        chunks[-2:] = [(start, end - 1), (end - 1, last)]
+    return chunks
 
 
 @dataclass
@@ -94,8 +110,8 @@ class BatchedChat:
         self.batch = model.c.llama_batch_init(max(self.n_batch, slots), 0, 1)
         self._pending: queue.Queue[_Request | None] = queue.Queue()
         self._free = list(range(slots))
-        # what each sequence's KV cache holds (prompt + evaluated answer tokens), kept after a
-        # call ends so the next prompt that starts the same way only prefills the rest
+        # the prompt each sequence's KV cache holds (prefilled, so reusable), kept after a call
+        # ends so the next prompt that starts the same way only prefills the rest
         self._evaluated: list[list[int]] = [[] for _ in range(slots)]
         self._last_used = [0] * slots
         self._clock = 0
@@ -163,8 +179,8 @@ class BatchedChat:
                 if not request.future.cancelled():
                     self._start(request, active)
             for request in [r for r in active if r.future.cancelled()]:
-                # its caller gave up: the sequence is free for the next call; what the KV cache
-                # holds (prompt and evaluated answer) is still in ``_evaluated`` for a retry
+                # its caller gave up: the sequence is free for the next call, and its prompt
+                # is still in the KV cache for a retry
                 active.remove(request)
                 self._release(request)
             if active:
@@ -185,12 +201,14 @@ class BatchedChat:
             request.slot = -1
 
     def _take_slot(self, prompt: list[int]) -> tuple[int, int]:
-        """The free sequence sharing the longest prefix with ``prompt`` (else the least recently
-        used one) and that prefix's length, as llama-cpp-python matches its single context:
-        the last prompt token is always evaluated again, for its logits."""
+        """The free sequence sharing the longest prefilled prefix with ``prompt`` (else the least
+        recently used one) and that prefix's length. At least the last two prompt tokens are
+        prefilled again: the last for its logits, and no chunk may be a single token."""
+        reusable = prompt[:max(len(prompt) - 2, 0)]
+
         def shared(slot: int) -> int:
             length = 0
-            for cached, token in zip(self._evaluated[slot], prompt[:-1], strict=False):
+            for cached, token in zip(self._evaluated[slot], reusable, strict=False):
                 if cached != token:
                     break
                 length += 1
@@ -210,8 +228,8 @@ class BatchedChat:
             self._c.llama_memory_seq_rm(self.memory, request.slot, reused, -1)
             evaluated = self._evaluated[request.slot] = request.prompt[:reused]
             rest = request.prompt[reused:]
-            for start in range(0, len(rest), self.n_batch):
-                chunk = rest[start:start + self.n_batch]
+            for start, end in prefill_chunks(len(rest), self.n_batch):
+                chunk = rest[start:end]
                 self._fill([(token, reused + start + i, request.slot, start + i == len(rest) - 1)
                             for i, token in enumerate(chunk)])
                 self._decode()
@@ -230,7 +248,7 @@ class BatchedChat:
         The tokens go in ascending sequence order: with a KV stream per sequence, llama.cpp
         splits a batch wherever the sequence ids stop rising, and decoding them one by one
         takes twice as long per token. Which sequences share a step does not change a row's
-        logits (tests/llm/test_local_capi.py checks it bit for bit)."""
+        logits (tests/llm/test_local_determinism.py checks it bit for bit)."""
         running = sorted(active, key=lambda request: request.slot)
         self._fill([(r.completion[-1], r.position, r.slot, True) for r in running])
         try:
@@ -241,7 +259,6 @@ class BatchedChat:
             return
         for index, request in enumerate(running):
             request.position += 1
-            self._evaluated[request.slot].append(request.completion[-1])
             self._accept(request, self._argmax(index), active)
 
     def _fill(self, entries: list[tuple[int, int, int, bool]]) -> None:
