@@ -63,7 +63,7 @@ def main() -> None:
 
     conversations = first_turns(args.limit)
     llama = Llama(model_path=str(model_path("local/smollm2-135m")), n_ctx=N_CTX, n_threads=os.cpu_count() or 1,
-                  flash_attn=True, verbose=False)
+                  flash_attn=False, verbose=False)
     batched = BatchedChat(LlamaCppPythonModel(llama), args.slots)
     kwargs = {"temperature": 0.0, "max_tokens": args.max_tokens, "seed": 7}
 

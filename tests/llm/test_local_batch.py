@@ -22,7 +22,7 @@ def llama():
 
     from prodbench.llm.providers.local_smollm2 import model_path
 
-    instance = Llama(model_path=str(model_path("local/smollm2-135m")), n_ctx=2048, n_threads=2, flash_attn=True,
+    instance = Llama(model_path=str(model_path("local/smollm2-135m")), n_ctx=2048, n_threads=2, flash_attn=False,
                      verbose=False)
     yield instance
     instance.close()

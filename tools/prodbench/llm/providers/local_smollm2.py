@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from prodbench.core.errors import UserError
-from prodbench.llm.providers.local_batch import BatchedChat, LlamaCppPythonModel, is_greedy
+from prodbench.llm.providers.local_batch import FLASH_ATTENTION, BatchedChat, LlamaCppPythonModel, is_greedy
 from prodbench.llm.providers.local_runtime import INSTALL_HINT, runtime, slots_setting
 from prodbench.llm.providers.local_server import ServerChat
 
@@ -96,8 +96,9 @@ def _llama(model: str) -> Any:
             from llama_cpp import Llama
 
             _LLAMAS[str(path)] = Llama(
-                model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, flash_attn=True, verbose=False
-            )  # flash attention on, as on every context of the embedded model (local_batch.FLASH_ATTENTION)
+                model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, flash_attn=FLASH_ATTENTION,
+                verbose=False
+            )  # flash attention as on every context of the embedded model (local_batch.FLASH_ATTENTION)
         return _LLAMAS[str(path)]
 
 
