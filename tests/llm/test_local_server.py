@@ -40,13 +40,11 @@ def _ask(server: ServerChat, messages: list, max_tokens: int, stop=None, **sampl
 
 
 @pytest.mark.llama_cpp_python
-def test_xllamacpp_answers_what_llama_cpp_python_answers(gguf):
-    """Compared with flash attention off on both, where the two builds of llama.cpp compute the
-    same numbers (with it on, their kernels differ in the last digits: docs/run.md)."""
-    pytest.importorskip("xllamacpp", reason="needs the [local] extra (xllamacpp)")
+def test_xllamacpp_answers_what_llama_cpp_python_answers(server, gguf):
+    """Flash attention off on both, as the embedded model has it: the two builds of llama.cpp
+    compute the same numbers (with it on, their kernels differ in the last digits: docs/run.md)."""
     from llama_cpp import Llama
 
-    server = ServerChat(gguf, n_ctx=2048, flash_attention=False)
     llama = Llama(model_path=str(gguf), n_ctx=2048, n_threads=2, flash_attn=False, verbose=False)
     try:
         first = [{"role": "user", "content": "Give me a name for a grey cat."}]
@@ -57,11 +55,8 @@ def test_xllamacpp_answers_what_llama_cpp_python_answers(gguf):
         turn_2 = stored(llama.create_chat_completion(messages=second, temperature=0.0, max_tokens=24))
     finally:
         llama.close()
-    try:
-        got = [_ask(server, m, n, s) for m, n, s in CASES]
-        turns = (_ask(server, first, 24), _ask(server, second, 24))
-    finally:
-        server.close()
+    got = [_ask(server, m, n, s) for m, n, s in CASES]
+    turns = (_ask(server, first, 24), _ask(server, second, 24))
     assert got == expected  # text, finish reason and usage (the end-of-generation token not counted)
     assert turns == (turn_1, turn_2)
     assert {reason for _, reason, _ in got} == {"stop", "length"}

@@ -93,7 +93,7 @@ class ResponseCache:
         if not self.directory.is_dir():
             return
         self._loaded_from = self._files_on_disk()
-        for path in sorted(self.directory.glob("*.jsonl")):
+        for path in map(Path, self._loaded_from):
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()

@@ -112,7 +112,7 @@ class BatchedChat:
         self._free = list(range(slots))
         # the prompt each sequence's KV cache holds (prefilled, so reusable), kept after a call
         # ends so the next prompt that starts the same way only prefills the rest
-        self._evaluated: list[list[int]] = [[] for _ in range(slots)]
+        self._prefilled: list[list[int]] = [[] for _ in range(slots)]
         self._last_used = [0] * slots
         self._clock = 0
         self._thread = threading.Thread(target=self._loop, name="prodbench-local-batch", daemon=True)
@@ -191,7 +191,7 @@ class BatchedChat:
             active.remove(request)
         if request.slot >= 0:  # what the cache holds is unknown after a failed decode: clear it
             self._c.llama_memory_seq_rm(self.memory, request.slot, -1, -1)
-            self._evaluated[request.slot] = []
+            self._prefilled[request.slot] = []
         self._release(request)
         _settle(request.future, error=error)
 
@@ -208,7 +208,7 @@ class BatchedChat:
 
         def shared(slot: int) -> int:
             length = 0
-            for cached, token in zip(self._evaluated[slot], reusable, strict=False):
+            for cached, token in zip(self._prefilled[slot], reusable, strict=False):
                 if cached != token:
                     break
                 length += 1
@@ -226,14 +226,14 @@ class BatchedChat:
         request.slot, reused = self._take_slot(request.prompt)
         try:
             self._c.llama_memory_seq_rm(self.memory, request.slot, reused, -1)
-            evaluated = self._evaluated[request.slot] = request.prompt[:reused]
+            prefilled = self._prefilled[request.slot] = request.prompt[:reused]
             rest = request.prompt[reused:]
             for start, end in prefill_chunks(len(rest), self.n_batch):
                 chunk = rest[start:end]
                 self._fill([(token, reused + start + i, request.slot, start + i == len(rest) - 1)
                             for i, token in enumerate(chunk)])
                 self._decode()
-                evaluated.extend(chunk)
+                prefilled.extend(chunk)
             request.position = len(request.prompt)
             token = self._argmax(self.batch.n_tokens - 1)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller

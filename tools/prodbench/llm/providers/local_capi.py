@@ -179,16 +179,15 @@ def _tojson(x: Any, ensure_ascii: bool = False, indent: int | None = None,
 
 class CApiModel:
     """A GGUF model loaded through xllamacpp's llama.cpp, as :class:`.local_batch.BatchedChat`
-    uses it, with llama-cpp-python's settings (``n_ctx`` per sequence, 512-token batches) and
-    flash attention on (:data:`.local_batch.FLASH_ATTENTION`) unless ``flash_attention`` is False.
+    uses it, with llama-cpp-python's settings (``n_ctx`` per sequence, 512-token batches, flash
+    attention off: :data:`.local_batch.FLASH_ATTENTION`).
 
     Raises:
         RuntimeError: llama.cpp could not load the model or has an unknown parameter layout.
     """
 
-    def __init__(self, path: Path, n_ctx: int, flash_attention: bool = FLASH_ATTENTION) -> None:
+    def __init__(self, path: Path, n_ctx: int) -> None:
         self.c = _load()
-        self.flash_attention = flash_attention
         self.model_path = str(path)
         self.model = self.c.llama_model_load_from_file(str(path).encode(), self.c.llama_model_default_params())
         if not self.model:
@@ -220,7 +219,7 @@ class CApiModel:
         params = self.c.llama_context_default_params()
         threads = os.cpu_count() or 1
         values = {"n_ctx": n_ctx, "n_batch": self.n_batch, "n_ubatch": self.n_batch, "n_seq_max": n_seq_max,
-                  "n_threads": threads, "n_threads_batch": threads, "flash_attn_type": int(self.flash_attention),
+                  "n_threads": threads, "n_threads_batch": threads, "flash_attn_type": int(FLASH_ATTENTION),
                   "yarn_ext_factor": -1.0, "yarn_attn_factor": 1.0, "yarn_beta_fast": 32.0, "yarn_beta_slow": 1.0}
         for name, value in values.items():
             offset, kind, _ = _CONTEXT_FIELDS[name]

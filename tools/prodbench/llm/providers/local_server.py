@@ -11,8 +11,7 @@ answers sampling calls, and greedy ones when parallel sequences are off.
 What a call returns is what llama-cpp-python's ``Llama.create_chat_completion`` returns for the
 same greedy request (the GGUF's own Jinja chat template, the arg-max token, the same stop,
 ``max_tokens`` and usage rules; a character cut by ``max_tokens`` is completed), with flash
-attention set the same in both (on, :data:`.local_batch.FLASH_ATTENTION`, for the embedded
-model): tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
+attention off in both (:data:`.local_batch.FLASH_ATTENTION`): tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
 benchmark.
 """
 
@@ -36,14 +35,13 @@ class ServerChat:
     Args:
         path: The GGUF model file.
         n_ctx: Context size.
-        flash_attention: Flash attention on (the embedded model's setting) or off.
 
     One sequence only: with several, llama.cpp's continuous batching puts a new prompt in the
     same batch as other sequences' next tokens, which changes some greedy answers in their
     last digits, depending on timing (26 of 156 in ``bench/default_repro.py``, docs/run.md).
     """
 
-    def __init__(self, path: Path, n_ctx: int, flash_attention: bool = FLASH_ATTENTION) -> None:
+    def __init__(self, path: Path, n_ctx: int) -> None:
         import xllamacpp
 
         threads = os.cpu_count() or 1
@@ -55,7 +53,7 @@ class ServerChat:
         params.n_batch = 512  # llama-cpp-python's prompt chunks, so the same numbers come out
         params.n_ubatch = 512
         attention = xllamacpp.llama_flash_attn_type
-        params.flash_attn_type = (attention.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attention
+        params.flash_attn_type = (attention.LLAMA_FLASH_ATTN_TYPE_ENABLED if FLASH_ATTENTION
                                   else attention.LLAMA_FLASH_ATTN_TYPE_DISABLED)
         params.ctx_shift = False
         params.cache_ram_mib = 512

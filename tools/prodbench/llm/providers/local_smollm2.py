@@ -98,7 +98,7 @@ def _llama(model: str) -> Any:
             _LLAMAS[str(path)] = Llama(
                 model_path=str(path), n_ctx=N_CTX, n_threads=os.cpu_count() or 1, flash_attn=FLASH_ATTENTION,
                 verbose=False
-            )  # flash attention as on every context of the embedded model (local_batch.FLASH_ATTENTION)
+            )
         return _LLAMAS[str(path)]
 
 
