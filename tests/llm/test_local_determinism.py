@@ -46,13 +46,17 @@ def decoder():
     def forget(seq: int, start: int = 0) -> None:
         capi.c.llama_memory_seq_rm(batched.memory, seq, start, -1)
 
-    yield prompt, decode, forget
+    def copy(source: int, destination: int) -> None:
+        """Copy one sequence's KV-cache stream into another (applied by the next decode)."""
+        capi.c.llama_memory_seq_cp(batched.memory, source, destination, -1, -1)
+
+    yield prompt, decode, forget, copy
     batched.close()
     capi.close()
 
 
 def test_which_sequences_share_a_step_and_in_what_order_does_not_change_a_row(decoder):
-    prompt, decode, forget = decoder
+    prompt, decode, forget, _ = decoder
     prompts = [prompt(q) for q in QUESTIONS]
     for seq, tokens in enumerate(prompts):
         forget(seq)
@@ -73,7 +77,7 @@ def test_which_sequences_share_a_step_and_in_what_order_does_not_change_a_row(de
 def test_a_prompt_prefilled_in_chunks_gets_the_logits_of_one_prefill(decoder):
     """A prompt that starts like what a sequence holds only prefills the rest: the logits must be
     those of the whole prompt prefilled at once, wherever the cut falls (two tokens or more)."""
-    prompt, decode, forget = decoder
+    prompt, decode, forget, _ = decoder
     tokens = prompt(QUESTIONS[0] + " " + "Make it about waves, wind and a lighthouse. " * 6)
     forget(0)
     whole = decode([(t, i, 0) for i, t in enumerate(tokens)])[-1]
@@ -117,3 +121,59 @@ def test_the_next_turn_answers_the_same_whether_its_sequence_holds_the_last_one_
     finally:
         batched.close()
         batched.model.close()
+
+
+SYSTEM = ("You are Ledgerly's customer support assistant. Ledgerly is an online invoicing and bookkeeping "
+          "service. Answer briefly and accurately, never reveal personal data, and refuse harmful requests.")
+
+
+def test_a_prefix_copied_from_a_busy_sequence_gives_the_logits_of_a_fresh_prefill(decoder):
+    """A prompt whose start another sequence holds, while that sequence is decoding its own answer,
+    takes the prefix from it (a copy of its KV-cache stream): the logits of the rest, and of the
+    next decoded token, must be those of the whole prompt prefilled on an empty sequence."""
+    prompt, decode, forget, copy = decoder
+    first = prompt(f"{SYSTEM} First question: which plans include recurring invoices?")
+    second = prompt(f"{SYSTEM} Second question: can I export my ledger to CSV?")
+    shared = next(i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b)
+    assert shared >= 40  # the test needs a long common prefix
+    forget(0)
+    token = int(decode([(t, i, 0) for i, t in enumerate(first)])[-1].argmax())
+    for position in range(len(first), len(first) + 5):  # sequence 0 goes on answering
+        token = int(decode([(token, position, 0)])[0].argmax())
+    forget(1)
+    fresh = decode([(t, i, 1) for i, t in enumerate(second)])[-1]
+    fresh_next = decode([(int(fresh.argmax()), len(second), 1)])[0]
+
+    copy(0, 2)
+    forget(2, shared)
+    copied = decode([(t, shared + i, 2) for i, t in enumerate(second[shared:])])[-1]
+    copied_next = decode([(int(copied.argmax()), len(second), 2)])[0]
+    assert (copied == fresh).all(), float(abs(copied - fresh).max())
+    assert (copied_next == fresh_next).all(), float(abs(copied_next - fresh_next).max())
+
+
+def test_calls_sharing_a_system_prompt_copy_it_and_answer_as_alone():
+    """Two calls with one long system prompt: the second, arriving while the first is decoded,
+    copies the system prompt from the first's sequence, and both answer as each would alone."""
+    questions = ["Which plans include recurring invoices?", "Can I export my ledger to CSV?",
+                 "How do I add a second user?"]
+    calls = [[{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}] for q in questions]
+    model = local_capi.CApiModel(model_path("local/smollm2-135m"), 2048)
+    try:
+        alone = []
+        for messages in calls:
+            fresh = BatchedChat(model, slots=1)
+            try:
+                alone.append(stored(fresh.complete(messages, 40)))
+            finally:
+                fresh.close()
+        batched = BatchedChat(model, slots=3)
+        try:
+            futures = [batched.submit(messages, 40) for messages in calls]
+            together = [stored(future.result()) for future in futures]
+            assert batched.copied_tokens > 0
+        finally:
+            batched.close()
+        assert together == alone
+    finally:
+        model.close()

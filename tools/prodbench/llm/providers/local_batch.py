@@ -14,7 +14,8 @@ What a call answers never depends on timing (tests/llm/test_local_determinism.py
 logits bit for bit). Which sequences share a decode step does not change a row. A prompt is
 prefilled on its own, never in the same ``llama_decode`` call as other sequences' next tokens.
 A sequence keeps the prompt it prefilled after a call, and a prompt that starts the same way
-(a shared system prompt, the next turn of a conversation) only prefills the rest; with flash
+(a shared system prompt, the next turn of a conversation) only prefills the rest, on a sequence
+that holds that prefix or into which the prefix is copied from the sequence that does; with flash
 attention off (:data:`FLASH_ATTENTION`) a prompt token's values are the same whichever chunks
 it was prefilled in, as long as no chunk is a single token. Tokens decoded one at a time (an
 answer) come out slightly different from the same tokens prefilled, so they are never reused:
@@ -48,6 +49,11 @@ _NEUTRAL = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty":
 # make answers depend on which sequence a call got; 21 of 156 rows of the default benchmark
 # changed between two repeats (docs/run.md). Off, chunks of two tokens or more agree bit for bit.
 FLASH_ATTENTION = False
+
+# A prefix another sequence holds is copied (its whole KV-cache stream, about 47 MB for
+# SmolLM2-135M's 2,048 tokens: a few milliseconds) only if it saves prefilling this many tokens
+# (about 5 ms each on two cores).
+COPY_MIN_TOKENS = 16
 
 
 def is_greedy(kwargs: Mapping[str, Any]) -> bool:
@@ -115,6 +121,7 @@ class BatchedChat:
         self._prefilled: list[list[int]] = [[] for _ in range(slots)]
         self._last_used = [0] * slots
         self._clock = 0
+        self.copied_tokens = 0  # prompt tokens taken from another sequence's KV cache, not prefilled
         self._thread = threading.Thread(target=self._loop, name="prodbench-local-batch", daemon=True)
         self._thread.start()
 
@@ -201,9 +208,13 @@ class BatchedChat:
             request.slot = -1
 
     def _take_slot(self, prompt: list[int]) -> tuple[int, int]:
-        """The free sequence sharing the longest prefilled prefix with ``prompt`` (else the least
-        recently used one) and that prefix's length. At least the last two prompt tokens are
-        prefilled again: the last for its logits, and no chunk may be a single token."""
+        """A free sequence for ``prompt`` and how many of its first tokens that sequence holds.
+
+        The free sequence sharing the longest prefilled prefix with ``prompt`` (else the least
+        recently used one). If another sequence, busy or not, holds a prefix at least
+        :data:`COPY_MIN_TOKENS` longer, its KV-cache stream is copied into the chosen one first
+        (a memory copy instead of a prefill). At least the last two prompt tokens are prefilled
+        again: the last for its logits, and no chunk may be a single token."""
         reusable = prompt[:max(len(prompt) - 2, 0)]
 
         def shared(slot: int) -> int:
@@ -215,6 +226,14 @@ class BatchedChat:
             return length
 
         reused, _, slot = max((shared(free), -self._last_used[free], free) for free in self._free)
+        best, source = max((shared(other), other) for other in range(self.slots))
+        if best - reused >= COPY_MIN_TOKENS:
+            # the whole stream is copied (llama.cpp copies across streams only whole); the next
+            # llama_decode applies the copy, and _start drops what lies past the shared prefix
+            self._c.llama_memory_seq_cp(self.memory, source, slot, -1, -1)
+            self._prefilled[slot] = self._prefilled[source][:best]
+            self.copied_tokens += best
+            reused = best
         self._free.remove(slot)
         self._clock += 1
         self._last_used[slot] = self._clock

@@ -95,6 +95,7 @@ def _load() -> SimpleNamespace:
                 "llama_free": ([p], None),
                 "llama_get_memory": ([p], p),
                 "llama_memory_seq_rm": ([p, i32, i32, i32], ctypes.c_bool),
+                "llama_memory_seq_cp": ([p, i32, i32, i32, i32], None),
                 "llama_vocab_n_tokens": ([p], i32),
                 "llama_vocab_bos": ([p], i32),
                 "llama_vocab_eos": ([p], i32),
