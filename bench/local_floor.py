@@ -3,8 +3,8 @@
 Clones this checkout's HEAD into a temporary directory and runs ``prodbench run --model NAME``
 there in this process (empty response cache, the embedded model), with every ``llama_decode``
 call of the parallel-sequence decoder timed. Prints the stage's wall time, the time spent inside
-``llama_decode`` (prompt prefill and decode steps apart, with tokens and milliseconds per token)
-and what is left for everything else (prodbench, the chat template, tokenizing, sampling).
+``llama_decode`` (prompt prefill and decode steps apart, with tokens and milliseconds per token),
+how many prompt tokens were copied from another sequence instead of prefilled, and what is left for everything else (prodbench, the chat template, tokenizing, sampling).
 
 What is inside ``llama_decode`` is the floor for these answers on this machine: the same answers
 need the same prompts, tokens and llama.cpp arithmetic (docs/run.md, "The embedded model").
@@ -57,6 +57,14 @@ def main() -> None:
         finally:
             self._pending_step = False
 
+    decoders: list[BatchedChat] = []
+    init = BatchedChat.__init__
+
+    def recorded_init(self: BatchedChat, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        decoders.append(self)
+
+    BatchedChat.__init__ = recorded_init  # type: ignore[method-assign]
     BatchedChat._pending_step = False  # type: ignore[attr-defined]
     BatchedChat._decode = timed_decode  # type: ignore[method-assign]
     BatchedChat._step = marked_step  # type: ignore[method-assign]
@@ -81,6 +89,8 @@ def main() -> None:
         if tokens:
             print(f"  llama_decode, {kind:>7}: {seconds:6.1f} s  {tokens:6d} tokens in {calls:4d} calls  "
                   f"{1000 * seconds / tokens:5.2f} ms/token")
+    copied = sum(decoder.copied_tokens for decoder in decoders)
+    print(f"  prompt tokens copied from another sequence's KV cache instead of prefilled: {copied}")
     print(f"  inside llama_decode:  {inside:6.1f} s ({inside / wall:.0%} of the wall time); "
           f"everything else: {wall - inside:.1f} s")
 
