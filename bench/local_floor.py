@@ -4,7 +4,9 @@ Clones this checkout's HEAD into a temporary directory and runs ``prodbench run 
 there in this process (empty response cache, the embedded model), with every ``llama_decode``
 call of the parallel-sequence decoder timed. Prints the stage's wall time, the time spent inside
 ``llama_decode`` (prompt prefill and decode steps apart, with tokens and milliseconds per token),
-how many prompt tokens were copied from another sequence instead of prefilled, and what is left for everything else (prodbench, the chat template, tokenizing, sampling).
+how many prompt tokens were in prefixes copied from another sequence (the whole shared prefix,
+part of which the chosen sequence may already have held), and what is left for everything else
+(prodbench, the chat template, tokenizing, sampling).
 
 What is inside ``llama_decode`` is the floor for these answers on this machine: the same answers
 need the same prompts, tokens and llama.cpp arithmetic (docs/run.md, "The embedded model").
@@ -90,7 +92,7 @@ def main() -> None:
             print(f"  llama_decode, {kind:>7}: {seconds:6.1f} s  {tokens:6d} tokens in {calls:4d} calls  "
                   f"{1000 * seconds / tokens:5.2f} ms/token")
     copied = sum(decoder.copied_tokens for decoder in decoders)
-    print(f"  prompt tokens copied from another sequence's KV cache instead of prefilled: {copied}")
+    print(f"  prompt tokens in prefixes copied from another sequence's KV cache: {copied}")
     print(f"  inside llama_decode:  {inside:6.1f} s ({inside / wall:.0%} of the wall time); "
           f"everything else: {wall - inside:.1f} s")
 
