@@ -58,12 +58,12 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from prodbench.llm.providers.local_batch import BatchedChat, LlamaCppPythonModel
+    from prodbench.llm.providers.local_batch import FLASH_ATTENTION, BatchedChat, LlamaCppPythonModel
     from prodbench.llm.providers.local_smollm2 import N_CTX, model_path
 
     conversations = first_turns(args.limit)
     llama = Llama(model_path=str(model_path("local/smollm2-135m")), n_ctx=N_CTX, n_threads=os.cpu_count() or 1,
-                  flash_attn=False, verbose=False)
+                  flash_attn=FLASH_ATTENTION, verbose=False)
     batched = BatchedChat(LlamaCppPythonModel(llama), args.slots)
     kwargs = {"temperature": 0.0, "max_tokens": args.max_tokens, "seed": 7}
 

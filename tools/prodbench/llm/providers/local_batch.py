@@ -225,8 +225,9 @@ class BatchedChat:
                 length += 1
             return length
 
-        reused, _, slot = max((shared(free), -self._last_used[free], free) for free in self._free)
-        best, source = max((shared(other), other) for other in range(self.slots))
+        held = [shared(slot) for slot in range(self.slots)]
+        reused, _, slot = max((held[free], -self._last_used[free], free) for free in self._free)
+        best, source = max((length, other) for other, length in enumerate(held))
         if best - reused >= COPY_MIN_TOKENS:
             # the whole stream is copied (llama.cpp copies across streams only whole); the next
             # llama_decode applies the copy, and _start drops what lies past the shared prefix

@@ -11,8 +11,8 @@ answers sampling calls, and greedy ones when parallel sequences are off.
 What a call returns is what llama-cpp-python's ``Llama.create_chat_completion`` returns for the
 same greedy request (the GGUF's own Jinja chat template, the arg-max token, the same stop,
 ``max_tokens`` and usage rules; a character cut by ``max_tokens`` is completed), with flash
-attention off in both (:data:`.local_batch.FLASH_ATTENTION`): tests/llm/test_local_server.py compares the two, and ``bench/default_repro.py`` the whole
-benchmark.
+attention off in both (:data:`.local_batch.FLASH_ATTENTION`): tests/llm/test_local_server.py
+compares the two, and ``bench/default_repro.py`` the whole benchmark.
 """
 
 from __future__ import annotations
