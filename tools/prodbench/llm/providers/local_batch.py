@@ -4,28 +4,25 @@ llama.cpp decodes several sequences in one ``llama_decode`` call (one KV-cache s
 sequence). For a 135M model on a few cores one step costs little more for 8 sequences than
 for one, so the concurrent calls of a run share each step instead of waiting for a lock.
 
-What each call returns is what ``Llama.create_chat_completion`` returns for the same greedy
-request on a fresh context: the same chat template and tokenization, the prompt prefilled in
-chunks of ``n_batch`` tokens, the arg-max token, the same end-of-generation, stop-string,
-multi-byte and ``max_tokens`` rules, the same usage counts (tests/llm/test_local_batch.py and
-tests/llm/test_local_capi.py compare them).
+A call returns what ``Llama.create_chat_completion`` returns for the same greedy request on a
+fresh context: the same chat template, tokenization, prefill chunks of ``n_batch`` tokens, arg-max
+token, end-of-generation, stop-string, multi-byte and ``max_tokens`` rules and usage counts
+(tests/llm/test_local_batch.py and tests/llm/test_local_capi.py compare them).
 
 What a call answers never depends on timing (tests/llm/test_local_determinism.py checks the
-logits bit for bit). Which sequences share a decode step does not change a row. A prompt is
+logits bit for bit): which sequences share a decode step does not change a row, and a prompt is
 prefilled on its own, never in the same ``llama_decode`` call as other sequences' next tokens.
-A sequence keeps the prompt it prefilled after a call, and a prompt that starts the same way
-(a shared system prompt, the next turn of a conversation) only prefills the rest, on a sequence
-that holds that prefix or into which the prefix is copied from the sequence that does; with flash
-attention off (:data:`FLASH_ATTENTION`) a prompt token's values are the same whichever chunks
-it was prefilled in, as long as no chunk is a single token. Tokens decoded one at a time (an
-answer) come out slightly different from the same tokens prefilled, so they are never reused:
-the next turn prefills the previous answer again, as a call that got another sequence would.
+A sequence keeps the prompt it prefilled, and a prompt that starts the same way (a shared system
+prompt, a conversation's next turn) only prefills the rest, on a sequence that holds the prefix
+or into which it is copied; with flash attention off (:data:`FLASH_ATTENTION`) a prompt token's
+values do not depend on the chunks it was prefilled in, as long as no chunk is a single token.
+Decoded tokens (an answer) differ slightly from the same tokens prefilled, so they are never
+reused: the next turn prefills the previous answer again.
 
-A call whose future is cancelled (its caller timed out) stops being decoded at the next step
-and its sequence is freed. It runs on llama-cpp-python's bindings
-(:class:`LlamaCppPythonModel`) or on the C API inside the xllamacpp wheel
-(:class:`prodbench.llm.providers.local_capi.CApiModel`). Only greedy requests come here
-(:func:`is_greedy`); sampling stays on the runtime's one-call-at-a-time path.
+A call whose future is cancelled (its caller timed out) stops at the next step and frees its
+sequence. It runs on llama-cpp-python (:class:`LlamaCppPythonModel`) or on the C API inside the
+xllamacpp wheel (:class:`prodbench.llm.providers.local_capi.CApiModel`). Only greedy requests
+come here (:func:`is_greedy`); sampling stays on the runtime's one-call-at-a-time path.
 """
 
 from __future__ import annotations
