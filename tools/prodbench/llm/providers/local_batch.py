@@ -28,6 +28,7 @@ come here (:func:`is_greedy`); sampling stays on the runtime's one-call-at-a-tim
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import queue
 import threading
 import time
@@ -213,16 +214,7 @@ class BatchedChat:
         (a memory copy instead of a prefill). At least the last two prompt tokens are prefilled
         again: the last for its logits, and no chunk may be a single token."""
         reusable = prompt[:max(len(prompt) - 2, 0)]
-
-        def shared(slot: int) -> int:
-            length = 0
-            for cached, token in zip(self._prefilled[slot], reusable, strict=False):
-                if cached != token:
-                    break
-                length += 1
-            return length
-
-        held = [shared(slot) for slot in range(self.slots)]
+        held = [len(os.path.commonprefix([cached, reusable])) for cached in self._prefilled]
         reused, _, slot = max((held[free], -self._last_used[free], free) for free in self._free)
         best, source = max((length, other) for other, length in enumerate(held))
         if best - reused >= COPY_MIN_TOKENS:
